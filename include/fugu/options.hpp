@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Options for opening a store. A plain value type; every field has a safe default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fugu {
+
+/// When async_save completes, relative to the disk.
+enum class durability {
+    /// After an fdatasync that covers the change set: survives process crash, OS crash
+    /// and power loss (on storage that honours flushes).
+    fsync,
+    /// After the write reaches the operating system: survives a process crash only.
+    os_buffered,
+};
+
+/// Which engine performs slab file I/O.
+enum class io_engine {
+    /// io_uring where a ring can be created, else threads. The reason for falling back is
+    /// recorded (file_storage::engine_note()).
+    automatic,
+    /// io_uring only; opening fails with errc::io_engine_unavailable without it.
+    io_uring,
+    /// pread/pwrite/fdatasync on a small thread pool: portable.
+    threads,
+};
+
+struct options {
+    /// Default: durability::fsync.
+    fugu::durability durability = fugu::durability::fsync;
+
+    /// Default: io_engine::automatic.
+    fugu::io_engine io_engine = fugu::io_engine::automatic;
+
+    /// Create the directory when it does not exist. Default: true.
+    bool create_if_missing = true;
+
+    /// Fail with errc::store_exists when the directory already holds a store. Default: false.
+    bool error_if_exists = false;
+
+    /// Target size of the first output slab, in bytes; later slabs grow geometrically
+    /// with the live data (see docs/design.md). Default: 4 MiB. Range: 64 KiB .. 1 GiB.
+    std::uint64_t base_slab_size = std::uint64_t{4} << 20;
+
+    /// Change sets that may wait for the writer before async_save waits for room
+    /// (backpressure). Default: 4096. Range: 1 .. 1,000,000.
+    std::size_t max_pending_saves = 4096;
+
+    /// Most bytes of change sets the writer puts into one write (one group commit).
+    /// Default: 8 MiB. A single larger change set is still written, alone.
+    std::size_t max_group_commit_bytes = std::size_t{8} << 20;
+
+    /// Permission bits of files the store creates (the umask still applies). Default: 0600.
+    unsigned file_mode = 0600;
+
+    /// Permission bits of the directory when the store creates it. Default: 0700.
+    unsigned directory_mode = 0700;
+};
+
+}  // namespace fugu
