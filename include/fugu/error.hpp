@@ -4,6 +4,8 @@
 // is written by one operation at a time and must not be shared between concurrent ones.
 #pragma once
 
+#include <fugu/detail/config.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -51,7 +53,7 @@ enum class errc : int {
 };
 
 /// The category of fugu::errc. Its name is "fugu".
-const boost::system::error_category& fugu_category() noexcept;
+FUGU_EXPORT const boost::system::error_category& fugu_category() noexcept;
 
 inline error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), fugu_category()};

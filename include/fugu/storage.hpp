@@ -5,6 +5,7 @@
 // call from several threads at once; a store serialises its own metadata calls.
 #pragma once
 
+#include <fugu/detail/config.hpp>
 #include <fugu/error.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -24,7 +25,7 @@ using result = boost::system::result<T>;
 
 /// One open slab. Writes only ever append or rewrite bytes past the last synced point;
 /// the store never overwrites synced data in place.
-class slab {
+class FUGU_EXPORT slab {
 public:
     using write_handler = boost::asio::any_completion_handler<void(error_code)>;
     using read_handler = boost::asio::any_completion_handler<void(error_code, std::size_t)>;
@@ -71,7 +72,7 @@ struct slab_entry {
     bool temporary = false;
 };
 
-class storage {
+class FUGU_EXPORT storage {
 public:
     virtual ~storage() = default;
 
@@ -103,6 +104,11 @@ public:
 
     /// Where the store lives, for messages: a directory path or "memory".
     virtual std::string location() const = 0;
+
+    /// Detail about the most recent failure of lock(), list(), create(), open(), publish()
+    /// or remove(): the file concerned and what was wrong with it, in words a person can
+    /// act on (an error_code cannot carry them). Empty when nothing more is known.
+    virtual diagnostics last_diagnostics() const { return {}; }
 };
 
 }  // namespace fugu

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+#include "actors/index_actor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace fugu::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<const segment_table> build_table(
+    const std::map<std::uint32_t, segment_info>& segments) {
+    auto t = std::make_shared<segment_table>();
+    t->reserve(segments.size());
+    for (const auto& [id, info] : segments) t->emplace(id, info.slab);
+    return t;
+}
+
+}  // namespace
+
+index_actor::index_actor(asio::any_io_executor ex,
+                         std::shared_ptr<store_shared> shared,
+                         index_state start,
+                         inbox_channel<snapshot_message>& snapshots)
+    : strand_(asio::make_strand(ex)),
+      shared_(std::move(shared)),
+      builder_(start.index),
+      current_(start.index),
+      segments_(std::move(start.segments)),
+      table_(build_table(segments_)),
+      sequence_(start.sequence),
+      inbox_(strand_, 64),
+      snapshots_(snapshots) {
+    for (const auto& [id, info] : segments_) live_bytes_ += info.live_bytes;
+    shared_->counters.live_bytes.store(live_bytes_, std::memory_order_relaxed);
+    publish_stats();
+}
+
+std::shared_ptr<const version> index_actor::make_version() const {
+    auto v = std::make_shared<version>();
+    v->sequence = sequence_;
+    v->index = current_;
+    v->segments = table_;
+    return v;
+}
+
+void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
+    if (!req.opened.empty() || !req.sealed.empty()) {
+        for (auto& info : req.opened) {
+            const auto id = static_cast<std::uint32_t>(info.slab->id());
+            segments_[id] = std::move(info);
+        }
+        for (auto id : req.sealed)
+            if (auto it = segments_.find(static_cast<std::uint32_t>(id)); it != segments_.end())
+                it->second.sealed = true;
+        table_ = build_table(segments_);
+    }
+
+    auto unaccount = [&](std::string_view key, const value_ref& old) {
+        auto it = segments_.find(old.slab);
+        const std::uint64_t n = key.size() + old.length;
+        if (it != segments_.end()) it->second.live_bytes -= n;
+        live_bytes_ -= n;
+    };
+    std::size_t next_ref = 0;
+    std::uint64_t saved = 0;
+    for (auto& save : req.saves) {
+        for (const auto& e : save->changes.entries()) {
+            if (e.is_remove()) {
+                if (auto old = builder_.remove(e.key())) unaccount(e.key(), *old);
+                saved += e.key().size();
+                continue;
+            }
+            const value_ref ref = req.refs[next_ref++];
+            if (auto old = builder_.put(e.key(), ref)) unaccount(e.key(), *old);
+            const std::uint64_t n = e.key().size() + ref.length;
+            segments_[ref.slab].live_bytes += n;
+            live_bytes_ += n;
+            saved += n;
+        }
+        sequence_ = save->sequence;
+        done.push_back(std::move(save));
+    }
+    auto& c = shared_->counters;
+    c.bytes_saved.fetch_add(saved, std::memory_order_relaxed);
+    c.saves.fetch_add(req.saves.size(), std::memory_order_relaxed);
+    c.live_bytes.store(live_bytes_, std::memory_order_relaxed);
+}
+
+void index_actor::publish_stats() const {
+    store_stats s;
+    s.keys = current_.size();
+    s.last_sequence = sequence_;
+    s.live_bytes = live_bytes_;
+    for (const auto& [id, info] : segments_) {
+        segment_stats seg;
+        seg.id = id;
+        seg.min_generation = info.min_generation;
+        seg.max_generation = info.max_generation;
+        seg.size_bytes = info.slab->size();
+        seg.live_bytes = info.live_bytes;
+        seg.stale_bytes = seg.size_bytes > seg.live_bytes ? seg.size_bytes - seg.live_bytes : 0;
+        seg.merged = info.merged;
+        seg.sealed = info.sealed;
+        s.disk_bytes += seg.size_bytes;
+        s.segments.push_back(seg);
+    }
+    s.stale_bytes = s.disk_bytes > s.live_bytes ? s.disk_bytes - s.live_bytes : 0;
+    s.index_bytes = builder_.memory_bytes();
+    shared_->set_index_stats(std::move(s));
+}
+
+asio::awaitable<void> index_actor::run() {
+    for (;;) {
+        auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+
+        std::vector<save_ptr> done;
+        std::optional<stop_request> stop;
+        bool changed = false;
+        auto take = [&](index_message& m) {
+            if (auto* a = std::get_if<apply_request>(&m)) {
+                apply(*a, done);
+                changed = true;
+            } else {
+                stop = std::get<stop_request>(std::move(m));
+            }
+        };
+        take(first);
+        // Apply everything already waiting, then publish once.
+        while (!stop && inbox_.try_receive([&](error_code, index_message m) { take(m); })) {
+        }
+        if (changed) {
+            current_ = builder_.publish();
+            publish_stats();
+            snapshot_message msg(publish_request{make_version(), std::move(done)});
+            co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+        }
+        if (stop) {
+            snapshot_message msg(std::move(*stop));
+            co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+            co_return;
+        }
+    }
+}
+
+}  // namespace fugu::detail

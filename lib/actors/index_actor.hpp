@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The index actor: applies written change sets to the in-RAM index, keeps live bytes per
+// slab, and hands each new immutable version to the snapshots actor together with the
+// saves it makes visible. It alone owns the index builder and the segment table. All
+// members are used only on strand_; others talk to it through inbox().
+#pragma once
+
+#include "actors/messages.hpp"
+#include "actors/version.hpp"
+#include "store_shared.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+namespace fugu::detail {
+
+// Where the index starts after recovery.
+struct index_state {
+    index_view index;
+    std::map<std::uint32_t, segment_info> segments;
+    std::uint64_t sequence = 0;  // the newest sequence the index reflects
+};
+
+class index_actor {
+public:
+    index_actor(boost::asio::any_io_executor ex,
+                std::shared_ptr<store_shared> shared,
+                index_state start,
+                inbox_channel<snapshot_message>& snapshots);
+
+    inbox_channel<index_message>& inbox() noexcept { return inbox_; }
+
+    // The version recovery produced, for the snapshots actor to start from.
+    std::shared_ptr<const version> initial_version() const { return make_version(); }
+
+    boost::asio::awaitable<void> run();
+
+private:
+    void apply(apply_request& req, std::vector<save_ptr>& done);
+    std::shared_ptr<const version> make_version() const;
+    void publish_stats() const;
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    std::shared_ptr<store_shared> shared_;
+    index_builder builder_;
+    index_view current_;
+    std::map<std::uint32_t, segment_info> segments_;
+    std::shared_ptr<const segment_table> table_;  // rebuilt only when segments come or go
+    std::uint64_t sequence_ = 0;
+    std::uint64_t live_bytes_ = 0;
+    inbox_channel<index_message> inbox_;
+    inbox_channel<snapshot_message>& snapshots_;
+};
+
+}  // namespace fugu::detail

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include "actors/snapshot_actor.hpp"
+
+#include "snapshot_state.hpp"
+
+#include <fugu/snapshot.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace fugu::detail {
+
+namespace asio = boost::asio;
+
+snapshot_actor::snapshot_actor(asio::any_io_executor ex,
+                               std::shared_ptr<store_shared> shared,
+                               std::shared_ptr<const version> initial)
+    : strand_(asio::make_strand(ex)),
+      shared_(std::move(shared)),
+      latest_(std::move(initial)),
+      inbox_(strand_, 256) {}
+
+void snapshot_actor::hand_out(snapshot_request& req) {
+    // Each snapshot shares the version object, so the version's use count is the number
+    // of snapshots (plus latest_) that can still observe its sequence.
+    if (handed_out_.empty() || handed_out_.back().lock() != latest_) handed_out_.push_back(latest_);
+    auto state = std::make_shared<snapshot_state>(latest_, shared_);
+    std::move(req.completion).complete(error_code{}, snapshot_access::make(std::move(state)));
+}
+
+std::uint64_t snapshot_actor::oldest_observable() {
+    while (!handed_out_.empty() && handed_out_.front().expired()) handed_out_.pop_front();
+    if (handed_out_.empty()) return latest_->sequence;
+    return handed_out_.front().lock()->sequence;
+}
+
+asio::awaitable<void> snapshot_actor::run() {
+    for (;;) {
+        auto [ec, msg] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        if (auto* p = std::get_if<publish_request>(&msg)) {
+            latest_ = std::move(p->next);
+            // Visible to every snapshot taken from now on: the saves may complete.
+            for (auto& s : p->saves) {
+                const auto seq = s->sequence;
+                std::move(s->completion).complete(error_code{}, seq);
+            }
+        } else if (auto* r = std::get_if<std::unique_ptr<snapshot_request>>(&msg)) {
+            hand_out(**r);
+        } else {
+            auto stop = std::get<stop_request>(std::move(msg));
+            latest_.reset();
+            handed_out_.clear();
+            if (stop.op) stop.op->finish();
+            co_return;
+        }
+    }
+}
+
+}  // namespace fugu::detail

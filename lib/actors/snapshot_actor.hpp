@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// The snapshots actor: holds the newest published version, completes the saves each new
+// version makes visible (so a save completes only once new snapshots see it), hands out
+// snapshots, and knows the oldest sequence an open snapshot can still observe (which
+// tells compaction when a merged slab's sources may go). It also ends the mesh: the stop
+// message finishes the close. All members are used only on strand_; others talk to it
+// through inbox().
+#pragma once
+
+#include "actors/messages.hpp"
+#include "actors/version.hpp"
+#include "store_shared.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+namespace fugu::detail {
+
+class snapshot_actor {
+public:
+    snapshot_actor(boost::asio::any_io_executor ex,
+                   std::shared_ptr<store_shared> shared,
+                   std::shared_ptr<const version> initial);
+
+    inbox_channel<snapshot_message>& inbox() noexcept { return inbox_; }
+
+    // REQUIRES: called before run().
+    void set_latest(std::shared_ptr<const version> v) { latest_ = std::move(v); }
+
+    boost::asio::awaitable<void> run();
+
+private:
+    void hand_out(snapshot_request& req);
+    std::uint64_t oldest_observable();
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    std::shared_ptr<store_shared> shared_;
+    std::shared_ptr<const version> latest_;
+    // Versions handed to snapshots, oldest first; an expired entry is a released snapshot.
+    std::deque<std::weak_ptr<const version>> handed_out_;
+    inbox_channel<snapshot_message> inbox_;
+};
+
+}  // namespace fugu::detail

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+#include "actors/writer_actor.hpp"
+
+#include "actors/record_codec.hpp"
+#include "format/format.hpp"
+#include "io/await.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <string>
+
+namespace fugu::detail {
+
+namespace asio = boost::asio;
+
+writer_actor::writer_actor(asio::any_io_executor ex,
+                           std::shared_ptr<store_shared> shared,
+                           output_slab_state output,
+                           inbox_channel<index_message>& index)
+    : strand_(asio::make_strand(ex)),
+      shared_(std::move(shared)),
+      out_(std::move(output)),
+      inbox_(strand_, 64),
+      index_(index) {}
+
+void writer_actor::fail_save(save_ptr save, error_code ec) {
+    if (save->diag && ec == make_error_code(errc::store_failed)) *save->diag = shared_->failure();
+    std::move(save->completion).complete(ec, std::uint64_t{0});
+}
+
+void writer_actor::record_failure(error_code ec,
+                                  const char* what,
+                                  std::uint64_t offset,
+                                  std::size_t len) {
+    std::string msg = std::string(what) + " of " + std::to_string(len) + " bytes at offset " +
+                      std::to_string(offset) + " of " + out_.slab->name() + " failed: " +
+                      ec.message() + "; saves stop until the store is reopened";
+    diagnostics d;
+    d.assign(std::move(msg), out_.slab->name(), offset);
+    shared_->fail(std::move(d));
+}
+
+asio::awaitable<void> writer_actor::run() {
+    const std::size_t limit = shared_->opts.max_group_commit_bytes;
+    for (;;) {
+        auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+
+        std::vector<save_ptr> group;
+        std::optional<stop_request> stop;
+        std::size_t bytes = 0;
+        auto take = [&](writer_message& m) {
+            if (auto* w = std::get_if<write_request>(&m)) {
+                for (auto& s : w->saves) {
+                    bytes += s->changes.byte_size();
+                    group.push_back(std::move(s));
+                }
+            } else {
+                stop = std::get<stop_request>(std::move(m));
+            }
+        };
+        take(first);
+        // Group commit: everything that queued up while the last write was in flight goes
+        // into this one.
+        while (!stop && bytes < limit &&
+               inbox_.try_receive([&](error_code, writer_message m) { take(m); })) {
+        }
+
+        if (!group.empty()) co_await write_group(std::move(group));
+        if (stop) {
+            index_message out(std::move(*stop));
+            co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
+    apply_request out;
+    buffer_.clear();
+    std::vector<std::uint32_t> offsets;
+    for (auto& save : group) {
+        if (shared_->failed()) {
+            fail_save(std::move(save), make_error_code(errc::store_failed));
+            continue;
+        }
+        if (save->slab_id != out_.id) {
+            co_await flush(out);
+            out = apply_request{};
+            if (shared_->failed()) {
+                fail_save(std::move(save), make_error_code(errc::store_failed));
+                continue;
+            }
+            if (auto ec = co_await rotate(save->slab_id, save->sequence, out)) {
+                fail_save(std::move(save), ec);
+                continue;
+            }
+        }
+        const std::uint64_t record_at = out_.end + buffer_.size();
+        offsets.clear();
+        encode_commit(buffer_, save->changes, save->sequence, out_.synced_upto, offsets);
+        for (std::uint32_t off : offsets)
+            out.refs.push_back(value_ref{static_cast<std::uint32_t>(out_.id),
+                                         static_cast<std::uint32_t>(record_at + off), 0});
+        // Lengths come from the change set, in the same put order.
+        std::size_t i = out.refs.size() - offsets.size();
+        for (const auto& e : save->changes.entries())
+            if (!e.is_remove()) out.refs[i++].length = static_cast<std::uint32_t>(e.value().size());
+        out_.records++;
+        if (out_.min_sequence == 0) out_.min_sequence = save->sequence;
+        out_.max_sequence = save->sequence;
+        out.saves.push_back(std::move(save));
+    }
+    co_await flush(out);
+}
+
+asio::awaitable<void> writer_actor::flush(apply_request& out) {
+    if (!buffer_.empty()) {
+        const bool sync = shared_->opts.durability == durability::fsync;
+        const std::uint64_t at = out_.end;
+        const std::size_t len = buffer_.size();
+        error_code ec = co_await write_at(*out_.slab, at, buffer_, sync);
+        buffer_.clear();
+        auto& c = shared_->counters;
+        c.group_commits.fetch_add(1, std::memory_order_relaxed);
+        if (sync) c.syncs.fetch_add(1, std::memory_order_relaxed);
+        if (ec) {
+            // The bytes may or may not be on disk; nothing after them may be trusted, so
+            // the store stops taking saves (fail-stop) and these saves report the error.
+            record_failure(ec, sync ? "write+fdatasync" : "write", at, len);
+            for (auto& s : out.saves) {
+                if (s->diag) *s->diag = shared_->failure();
+                std::move(s->completion).complete(ec, std::uint64_t{0});
+            }
+            out.saves.clear();
+            out.refs.clear();
+            out_.end = at + len;  // never write over what may have reached the disk
+            if (out.opened.empty() && out.sealed.empty()) co_return;
+        } else {
+            out_.end = at + len;
+            if (sync) out_.synced_upto = out_.end;
+            c.bytes_written.fetch_add(len, std::memory_order_relaxed);
+        }
+    }
+    if (out.saves.empty() && out.opened.empty() && out.sealed.empty()) co_return;
+    index_message msg(std::move(out));
+    co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+}
+
+asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
+                                                 std::uint64_t first_sequence,
+                                                 apply_request& out) {
+    // Seal and sync the old slab before the next one exists, so that after a crash only
+    // the newest log slab can lack its seal (and only it may have a torn tail).
+    buffer_.clear();
+    // An empty slab's seal says so with min = first_sequence, max = first_sequence - 1.
+    const std::uint64_t min_seq = out_.records ? out_.min_sequence : out_.first_sequence;
+    const std::uint64_t max_seq = out_.records ? out_.max_sequence
+                                               : (out_.first_sequence ? out_.first_sequence - 1 : 0);
+    encode_seal(buffer_, out_.records, out_.end, min_seq, max_seq, out_.synced_upto);
+    const std::uint64_t seal_at = out_.end;
+    const std::size_t seal_len = buffer_.size();
+    error_code ec = co_await write_at(*out_.slab, seal_at, buffer_, true);
+    buffer_.clear();
+    if (ec) {
+        record_failure(ec, "sealing write+fdatasync", seal_at, seal_len);
+        co_return ec;
+    }
+    shared_->counters.bytes_written.fetch_add(seal_len, std::memory_order_relaxed);
+    shared_->counters.syncs.fetch_add(1, std::memory_order_relaxed);
+    out.sealed.push_back(out_.id);
+
+    auto created = shared_->storage->create(next_id, false);
+    if (!created) {
+        diagnostics d;
+        d.assign("creating slab " + std::to_string(next_id) + " in " +
+                     shared_->storage->location() + " failed: " + created.error().message() +
+                     "; saves stop until the store is reopened");
+        shared_->fail(std::move(d));
+        co_return created.error();
+    }
+    auto header = log_slab_header(next_id, first_sequence);
+    output_slab_state next;
+    next.slab = std::move(*created);
+    next.id = next_id;
+    next.first_sequence = first_sequence;
+    ec = co_await write_at(*next.slab, 0, header, true);
+    if (ec) {
+        out_ = std::move(next);
+        record_failure(ec, "slab header write+fdatasync", 0, header.size());
+        co_return ec;
+    }
+    shared_->counters.bytes_written.fetch_add(header.size(), std::memory_order_relaxed);
+    next.end = header.size();
+    next.synced_upto = next.end;
+    segment_info info;
+    info.slab = next.slab;
+    info.min_generation = info.max_generation = next_id;
+    out.opened.push_back(std::move(info));
+    out_ = std::move(next);
+    co_return error_code{};
+}
+
+}  // namespace fugu::detail

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// The builder's edits: descend from the root, copying shared nodes on the way (path
+// copying) and editing exclusive ones in place, then let the rebalancer restructure
+// children that overflow or underflow. Recursion is as deep as the tree is high.
+#include "index/index_builder.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+namespace fugu::detail {
+
+index_builder::index_builder(index_view base) noexcept
+    : root_(std::exchange(base.root_, nullptr)), size_(base.size_), nodes_(base.nodes_) {}
+
+index_builder::index_builder(index_builder&& o) noexcept
+    : root_(std::exchange(o.root_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      nodes_(std::exchange(o.nodes_, 0)),
+      copies_(std::exchange(o.copies_, 0)),
+      rebalancer_(std::move(o.rebalancer_)) {}
+
+index_builder& index_builder::operator=(index_builder&& o) noexcept {
+    if (this != &o) {
+        release(root_);
+        root_ = std::exchange(o.root_, nullptr);
+        size_ = std::exchange(o.size_, 0);
+        nodes_ = std::exchange(o.nodes_, 0);
+        copies_ = std::exchange(o.copies_, 0);
+        rebalancer_ = std::move(o.rebalancer_);
+    }
+    return *this;
+}
+
+index_builder::~index_builder() { release(root_); }
+
+index_view index_builder::publish() noexcept {
+    // Holding a second reference to the root is what makes the next edit copy it.
+    if (root_) root_->acquire();
+    return index_view(root_, size_, nodes_);
+}
+
+std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
+    if (key.size() > max_key_size) throw std::length_error("index key longer than max_key_size");
+    std::optional<value_ref> old;
+    if (!root_) {
+        root_ = node::make(0);
+        nodes_ = 1;
+    }
+    if (root_->is_leaf()) {
+        const std::size_t pos = root_->lower_bound(key);
+        const bool present = pos < root_->count() && root_->key(pos) == key;
+        if (present || root_->free_bytes() >= entry_bytes(key.size())) {
+            node* leaf = own_root();
+            if (present) {
+                old = leaf->value(pos);
+                leaf->set_value(pos, v);
+            } else {
+                leaf->insert(pos, key, leaf_payload(v));
+                ++size_;
+            }
+            return old;
+        }
+        // A lone leaf that must split needs a parent to hold the separator.
+        grow();
+    }
+    own_root();
+    while (!insert_below(*root_, key, v, old)) {
+        grow();
+        // Cannot fail: a root with a single child has room for a separator.
+        rebalancer_.split_inner(*root_, 0, key, nodes_);
+    }
+    return old;
+}
+
+bool index_builder::insert_below(node& n,
+                                 std::string_view key,
+                                 value_ref v,
+                                 std::optional<value_ref>& old) {
+    for (;;) {
+        const std::size_t i = n.route(key);
+        if (n.child(i)->is_leaf()) return insert_in_leaf(n, i, key, v, old);
+        node* c = own_child(n, i);
+        if (insert_below(*c, key, v, old)) return true;
+        if (!rebalancer_.split_inner(n, i, key, nodes_)) return false;
+    }
+}
+
+bool index_builder::insert_in_leaf(node& parent,
+                                   std::size_t i,
+                                   std::string_view key,
+                                   value_ref v,
+                                   std::optional<value_ref>& old) {
+    const node* c = parent.child(i);
+    const std::size_t pos = c->lower_bound(key);
+    if (pos < c->count() && c->key(pos) == key) {
+        node* leaf = own_child(parent, i);
+        old = leaf->value(pos);
+        leaf->set_value(pos, v);
+        return true;
+    }
+    if (c->free_bytes() >= entry_bytes(key.size()))
+        own_child(parent, i)->insert(pos, key, leaf_payload(v));
+    else if (!rebalancer_.insert_overflow(parent, i, pos, key, v, nodes_))
+        return false;
+    ++size_;
+    return true;
+}
+
+std::optional<value_ref> index_builder::remove(std::string_view key) {
+    std::optional<value_ref> old = find(key);
+    if (!old) return old;  // nothing to copy for an absent key
+    node* r = own_root();
+    if (r->is_leaf())
+        r->erase(r->lower_bound(key));
+    else
+        remove_below(*r, key);
+    --size_;
+    shrink();
+    return old;
+}
+
+void index_builder::remove_below(node& n, std::string_view key) {
+    const std::size_t i = n.route(key);
+    node* c = own_child(n, i);
+    if (c->is_leaf())
+        c->erase(c->lower_bound(key));
+    else
+        remove_below(*c, key);
+    rebalancer_.after_remove(n, i, nodes_);
+}
+
+bool index_builder::replace_if(std::string_view key, value_ref expected, value_ref replacement) {
+    const std::optional<value_ref> current = find(key);
+    if (!current || *current != expected) return false;
+    node* n = own_root();
+    while (!n->is_leaf()) n = own_child(*n, n->route(key));
+    n->set_value(n->lower_bound(key), replacement);
+    return true;
+}
+
+node* index_builder::own_root() {
+    if (!root_->exclusive()) {
+        node* copy = root_->clone();
+        ++copies_;
+        release(root_);
+        root_ = copy;
+    }
+    return root_;
+}
+
+node* index_builder::own_child(node& parent, std::size_t i) {
+    node* c = parent.child(i);
+    if (c->exclusive()) return c;
+    node* copy = c->clone();
+    ++copies_;
+    parent.set_child(i, copy);
+    release(c);
+    return copy;
+}
+
+void index_builder::grow() {
+    node* r = node::make(root_->level() + 1);
+    r->append({}, inner_payload(root_));  // takes over the builder's reference
+    root_ = r;
+    ++nodes_;
+}
+
+void index_builder::shrink() {
+    while (root_) {
+        if (root_->count() == 0) {
+            release(root_);
+            root_ = nullptr;
+            --nodes_;
+        } else if (!root_->is_leaf() && root_->count() == 1) {
+            node* child = root_->child(0);
+            child->acquire();
+            release(root_);
+            root_ = child;
+            --nodes_;
+        } else {
+            return;
+        }
+    }
+}
+
+}  // namespace fugu::detail

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// Lookups and iteration over a published index version, and the reference counting of
+// index_view handles. Nothing here writes to a node.
+#include "index/index_view.hpp"
+
+#include <utility>
+
+namespace fugu::detail {
+
+std::optional<value_ref> find_in(const node* n, std::string_view key) noexcept {
+    if (!n) return std::nullopt;
+    while (!n->is_leaf()) n = n->child(n->route(key));
+    const std::size_t i = n->lower_bound(key);
+    if (i == n->count() || n->key(i) != key) return std::nullopt;
+    return n->value(i);
+}
+
+index_view::index_view(const index_view& o) noexcept
+    : root_(o.root_), size_(o.size_), nodes_(o.nodes_) {
+    if (root_) root_->acquire();
+}
+
+index_view::index_view(index_view&& o) noexcept
+    : root_(std::exchange(o.root_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      nodes_(std::exchange(o.nodes_, 0)) {}
+
+index_view& index_view::operator=(const index_view& o) noexcept {
+    if (this != &o) {
+        if (o.root_) o.root_->acquire();
+        release(root_);
+        root_ = o.root_;
+        size_ = o.size_;
+        nodes_ = o.nodes_;
+    }
+    return *this;
+}
+
+index_view& index_view::operator=(index_view&& o) noexcept {
+    if (this != &o) {
+        release(root_);
+        root_ = std::exchange(o.root_, nullptr);
+        size_ = std::exchange(o.size_, 0);
+        nodes_ = std::exchange(o.nodes_, 0);
+    }
+    return *this;
+}
+
+index_view::~index_view() { release(root_); }
+
+index_view::iterator index_view::begin() const {
+    iterator it;
+    if (root_) {
+        it.path_.push_back({root_, 0});
+        it.settle();
+    }
+    return it;
+}
+
+index_view::iterator index_view::end() const noexcept { return iterator{}; }
+
+index_view::iterator index_view::lower_bound(std::string_view key) const {
+    iterator it;
+    if (!root_) return it;
+    const node* n = root_;
+    while (!n->is_leaf()) {
+        const std::size_t i = n->route(key);
+        it.path_.push_back({n, static_cast<std::uint32_t>(i)});
+        n = n->child(i);
+    }
+    it.path_.push_back({n, static_cast<std::uint32_t>(n->lower_bound(key))});
+    it.settle();
+    return it;
+}
+
+void index_view::iterator::settle() {
+    while (!path_.empty()) {
+        const frame f = path_.back();
+        if (f.i < f.n->count()) {
+            if (f.n->is_leaf()) return;
+            path_.push_back({f.n->child(f.i), 0});
+            continue;
+        }
+        path_.pop_back();
+        if (!path_.empty()) ++path_.back().i;
+    }
+}
+
+}  // namespace fugu::detail

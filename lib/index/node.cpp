@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// Node lifetime (allocation, copy, refcounted release) and the in-place edits of a node's
+// slot array and key area.
+#include "index/node.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <new>
+
+namespace fugu::detail {
+
+std::string_view shortest_separator(std::string_view a, std::string_view b) noexcept {
+    assert(a < b);
+    std::size_t n = 0;
+    const std::size_t common = std::min(a.size(), b.size());
+    while (n < common && a[n] == b[n]) ++n;
+    // a < b, so b is longer than the common prefix and b[n] > a[n] where a has a byte.
+    return b.substr(0, n + 1);
+}
+
+namespace {
+std::atomic<std::size_t> live_node_count{0};
+}  // namespace
+
+std::size_t live_nodes() noexcept { return live_node_count.load(std::memory_order_relaxed); }
+
+node* node::make(unsigned level) {
+    node* n = new node(level);
+    live_node_count.fetch_add(1, std::memory_order_relaxed);
+    return n;
+}
+
+node* node::clone() const {
+    node* copy = make(level_);
+    // Byte for byte, dead key bytes included: they cost nothing in a fixed-size node, and
+    // the copy compacts itself when it needs the room.
+    std::memcpy(copy->body_, body_, count_ * sizeof(node_slot));
+    std::memcpy(copy->bytes() + heap_, bytes() + heap_, node_size - heap_);
+    copy->count_ = count_;
+    copy->heap_ = heap_;
+    copy->dead_ = dead_;
+    if (!is_leaf())
+        for (std::size_t i = 0; i < count_; ++i) child(i)->acquire();
+    return copy;
+}
+
+void release(node* n) noexcept {
+    // acq_rel: the thread that frees must see every other holder's reads and writes done.
+    if (!n || n->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (!n->is_leaf())
+        for (std::size_t i = 0; i < n->count_; ++i) release(n->child(i));
+    delete n;
+    live_node_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::size_t node::lower_bound(std::string_view key) const noexcept {
+    std::size_t lo = 0, hi = count_;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (this->key(mid) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+std::size_t node::route(std::string_view key) const noexcept {
+    // The last child whose separator is <= key; slot 0 has no separator.
+    std::size_t lo = 1, hi = count_;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (this->key(mid) <= key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+bool node::overlaps(std::string_view key) const noexcept {
+    const auto k = reinterpret_cast<std::uintptr_t>(key.data());
+    const auto self = reinterpret_cast<std::uintptr_t>(this);
+    return !key.empty() && k < self + node_size && self < k + key.size();
+}
+
+std::uint16_t node::push_key(std::string_view key) noexcept {
+    assert(!overlaps(key));
+    if (key.empty()) return heap_;
+    if (contiguous_free() < key.size()) compact();
+    heap_ = static_cast<std::uint16_t>(heap_ - key.size());
+    std::memcpy(bytes() + heap_, key.data(), key.size());
+    return heap_;
+}
+
+void node::compact() noexcept {
+    std::array<char, node_size> keys;
+    std::size_t top = node_size;
+    node_slot* s = slots();
+    for (std::size_t i = 0; i < count_; ++i) {
+        top -= s[i].key_len;
+        std::memcpy(keys.data() + top, bytes() + s[i].key_off, s[i].key_len);
+        s[i].key_off = static_cast<std::uint16_t>(top);
+    }
+    std::memcpy(bytes() + top, keys.data() + top, node_size - top);
+    heap_ = static_cast<std::uint16_t>(top);
+    dead_ = 0;
+}
+
+void node::append(std::string_view key, const slot_payload& p) noexcept {
+    insert(count_, key, p);
+}
+
+void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) noexcept {
+    assert(pos <= count_ && free_bytes() >= entry_bytes(key.size()));
+    // Room for the slot first, so that a compaction in push_key cannot be undone by it.
+    if (contiguous_free() < entry_bytes(key.size())) compact();
+    const std::uint16_t off = push_key(key);
+    node_slot* s = slots();
+    std::memmove(s + pos + 1, s + pos, (count_ - pos) * sizeof(node_slot));
+    s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), p};
+    ++count_;
+}
+
+void node::erase(std::size_t pos) noexcept {
+    assert(pos < count_);
+    node_slot* s = slots();
+    dead_ = static_cast<std::uint16_t>(dead_ + s[pos].key_len);
+    std::memmove(s + pos, s + pos + 1, (count_ - pos - 1) * sizeof(node_slot));
+    if (--count_ == 0) {
+        heap_ = node_size;
+        dead_ = 0;
+    }
+}
+
+void node::set_key(std::size_t i, std::string_view key) noexcept {
+    drop_key(i);
+    assert(free_bytes() >= key.size());
+    const std::uint16_t off = push_key(key);
+    slots()[i].key_off = off;
+    slots()[i].key_len = static_cast<std::uint16_t>(key.size());
+}
+
+void node::drop_key(std::size_t i) noexcept {
+    node_slot& s = slots()[i];
+    dead_ = static_cast<std::uint16_t>(dead_ + s.key_len);
+    s.key_len = 0;
+    s.key_off = heap_;
+}
+
+}  // namespace fugu::detail

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// One page of the in-RAM index tree: a fixed-size block with a header, a sorted slot array
+// growing from the front and key bytes growing from the back. Leaves map keys to
+// value_refs; inner nodes map separator keys to children. A node reachable from a
+// published index_view is immutable and shared through an intrusive atomic refcount; a
+// node only the index_builder can reach (refcount 1 along its whole path) is edited in
+// place by that builder.
+#pragma once
+
+#include "index/value_ref.hpp"
+
+#include <fugu/limits.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace fugu::detail {
+
+inline constexpr std::size_t node_size = 4096;
+inline constexpr std::size_t node_header_size = 16;
+// Bytes for slots and keys.
+inline constexpr std::size_t node_capacity = node_size - node_header_size;
+
+using slot_payload = std::array<std::byte, 12>;
+
+// Slot i of a leaf holds key i and its value_ref. Slot i of an inner node holds child i and
+// the separator below which child i - 1 ends; slot 0 of an inner node has no key (its lower
+// bound is the parent's separator).
+struct node_slot {
+    std::uint16_t key_off;  // from the start of the node
+    std::uint16_t key_len;
+    slot_payload payload;  // leaf: value_ref; inner: 4 spare bytes, then the child pointer
+};
+static_assert(sizeof(node_slot) == 16);
+
+// Bytes an entry with a key of `key_len` bytes takes in a node.
+constexpr std::size_t entry_bytes(std::size_t key_len) noexcept {
+    return sizeof(node_slot) + key_len;
+}
+// Every node holds at least three entries of the largest key, so a split always finds a
+// place for each half.
+static_assert(3 * entry_bytes(max_key_size) <= node_capacity);
+static_assert(node_size <= 0xffff, "key offsets are 16 bits");
+
+// The shortest key s with a < s <= b. Leaves are split on it so that inner nodes carry
+// short separators. REQUIRES: a < b.
+std::string_view shortest_separator(std::string_view a, std::string_view b) noexcept;
+
+slot_payload leaf_payload(value_ref v) noexcept;
+value_ref payload_value(const slot_payload& p) noexcept;
+class node;
+slot_payload inner_payload(node* child) noexcept;
+
+// Nodes allocated and not yet freed, in the whole process. Tests use it to see that
+// releasing the last version of a tree frees all of it.
+std::size_t live_nodes() noexcept;
+node* payload_child(const slot_payload& p) noexcept;
+
+class node {
+public:
+    // A new empty node with refcount 1. `level` is 0 for leaves, else the height above them.
+    static node* make(unsigned level);
+    // A copy with refcount 1; an inner copy holds a new reference to each child.
+    node* clone() const;
+
+    void acquire() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    // Drops one reference; the last one frees the node and releases its children, so the
+    // recursion is as deep as the tree is high. Null is ignored.
+    friend void release(node* n) noexcept;
+    // True if the caller's reference is the only one. Only the builder asks, about nodes on
+    // its own path; acquire pairs with the release in another thread's last release().
+    bool exclusive() const noexcept { return refs_.load(std::memory_order_acquire) == 1; }
+    std::uint32_t refs() const noexcept { return refs_.load(std::memory_order_relaxed); }
+
+    unsigned level() const noexcept { return level_; }
+    bool is_leaf() const noexcept { return level_ == 0; }
+    std::size_t count() const noexcept { return count_; }
+
+    std::string_view key(std::size_t i) const noexcept {
+        const node_slot& s = slots()[i];
+        return {bytes() + s.key_off, s.key_len};
+    }
+    const slot_payload& payload(std::size_t i) const noexcept { return slots()[i].payload; }
+    value_ref value(std::size_t i) const noexcept { return payload_value(slots()[i].payload); }
+    node* child(std::size_t i) const noexcept { return payload_child(slots()[i].payload); }
+
+    // Leaf: the first slot whose key is >= key (count() if none).
+    std::size_t lower_bound(std::string_view key) const noexcept;
+    // Inner: the child whose key range holds key.
+    std::size_t route(std::string_view key) const noexcept;
+
+    // Header, slots and live key bytes; what a compacted copy would use.
+    std::size_t used_bytes() const noexcept {
+        return node_header_size + count_ * sizeof(node_slot) + (node_size - heap_ - dead_);
+    }
+    // Bytes available once dead key bytes are reclaimed (edits compact as needed).
+    std::size_t free_bytes() const noexcept { return node_size - used_bytes(); }
+
+    // Edits. REQUIRES: exclusive(), and free_bytes() covers what the edit adds. A key
+    // passed in must not point into this node.
+    void append(std::string_view key, const slot_payload& p) noexcept;
+    void insert(std::size_t pos, std::string_view key, const slot_payload& p) noexcept;
+    void erase(std::size_t pos) noexcept;
+    void set_key(std::size_t i, std::string_view key) noexcept;
+    void drop_key(std::size_t i) noexcept;
+    void set_value(std::size_t i, value_ref v) noexcept { slots()[i].payload = leaf_payload(v); }
+    void set_child(std::size_t i, node* c) noexcept { slots()[i].payload = inner_payload(c); }
+
+private:
+    explicit node(unsigned level) noexcept : level_(static_cast<std::uint8_t>(level)) {}
+
+    const char* bytes() const noexcept { return reinterpret_cast<const char*>(this); }
+    char* bytes() noexcept { return reinterpret_cast<char*>(this); }
+    const node_slot* slots() const noexcept { return reinterpret_cast<const node_slot*>(body_); }
+    node_slot* slots() noexcept { return reinterpret_cast<node_slot*>(body_); }
+    std::size_t contiguous_free() const noexcept {
+        return heap_ - node_header_size - count_ * sizeof(node_slot);
+    }
+    // Stores key bytes at the low end of the key area, compacting first if needed.
+    std::uint16_t push_key(std::string_view key) noexcept;
+    void compact() noexcept;
+    bool overlaps(std::string_view key) const noexcept;
+
+    std::atomic<std::uint32_t> refs_{1};
+    std::uint8_t level_;
+    [[maybe_unused]] std::uint8_t spare_ = 0;  // pads the header to node_header_size
+    std::uint16_t count_ = 0;
+    std::uint16_t heap_ = node_size;  // key bytes live in [heap_, node_size)
+    std::uint16_t dead_ = 0;          // bytes in [heap_, node_size) no slot refers to
+    [[maybe_unused]] std::uint32_t spare2_ = 0;
+    alignas(8) std::byte body_[node_capacity];  // slots from the front, keys from the back
+};
+static_assert(sizeof(node) == node_size);
+
+inline slot_payload leaf_payload(value_ref v) noexcept {
+    slot_payload p;
+    std::memcpy(p.data(), &v, sizeof v);
+    return p;
+}
+
+inline value_ref payload_value(const slot_payload& p) noexcept {
+    value_ref v;
+    std::memcpy(&v, p.data(), sizeof v);
+    return v;
+}
+
+inline slot_payload inner_payload(node* child) noexcept {
+    slot_payload p{};
+    std::memcpy(p.data() + 4, &child, sizeof child);
+    return p;
+}
+
+inline node* payload_child(const slot_payload& p) noexcept {
+    node* c;
+    std::memcpy(&c, p.data() + 4, sizeof c);
+    return c;
+}
+
+static_assert(sizeof(value_ref) == sizeof(slot_payload));
+static_assert(sizeof(node*) + 4 == sizeof(slot_payload));
+
+}  // namespace fugu::detail

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+#include "recovery.hpp"
+
+#include "actors/record_codec.hpp"
+#include "format/record.hpp"
+#include "format/slab_header.hpp"
+#include "io/await.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace fugu::detail {
+
+namespace asio = boost::asio;
+using boost::system::result;
+
+namespace {
+
+// Recovery reads slabs front to back through one buffer of this size (or of the largest
+// record, whose size is checked against the file before the buffer grows to it).
+constexpr std::size_t read_chunk = std::size_t{4} << 20;
+
+struct found_slab {
+    std::uint64_t id = 0;
+    std::shared_ptr<fugu::slab> slab;
+    format::slab_header header;
+};
+
+error_code fail(diagnostics* diag, errc code, const std::string& what, const fugu::slab& s,
+                std::uint64_t offset) {
+    if (diag) {
+        diag->assign(what + " in " + s.name() + " at offset " + std::to_string(offset), s.name(),
+                     offset);
+    }
+    return make_error_code(code);
+}
+
+error_code fail_io(diagnostics* diag, error_code ec, const std::string& what, const fugu::slab& s,
+                   std::uint64_t offset) {
+    if (diag) {
+        diag->assign(what + " " + s.name() + " at offset " + std::to_string(offset) +
+                         " failed: " + ec.message(),
+                     s.name(), offset);
+    }
+    return ec;
+}
+
+// Sequential reader over one slab with a sliding buffer.
+class slab_reader {
+public:
+    explicit slab_reader(fugu::slab& s) : slab_(s), size_(s.size()) {}
+
+    std::uint64_t size() const noexcept { return size_; }
+
+    // Makes [offset, offset + n) available; n must fit in the slab.
+    asio::awaitable<result<std::span<const std::byte>>> get(std::uint64_t offset, std::size_t n) {
+        if (offset < start_ || offset + n > start_ + len_) {
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(std::max(n, read_chunk),
+                                                                 size_ - offset));
+            if (buf_.size() < want) buf_.resize(want);
+            std::size_t got = 0;
+            while (got < want) {
+                auto r = co_await read_at(slab_, offset + got,
+                                          std::span(buf_.data() + got, want - got));
+                if (r.ec) co_return r.ec;
+                if (r.bytes == 0) break;
+                got += r.bytes;
+            }
+            start_ = offset;
+            len_ = got;
+            if (got < n) co_return make_error_code(boost::system::errc::io_error);
+        }
+        co_return std::span<const std::byte>(buf_.data() + (offset - start_), n);
+    }
+
+private:
+    fugu::slab& slab_;
+    std::uint64_t size_;
+    std::vector<std::byte> buf_;
+    std::uint64_t start_ = 0;
+    std::size_t len_ = 0;
+};
+
+class recoverer {
+public:
+    recoverer(store_shared& shared, diagnostics* diag) : shared_(shared), diag_(diag) {}
+
+    asio::awaitable<result<recovery_result>> run();
+
+private:
+    asio::awaitable<error_code> load(found_slab& f, bool newest_log);
+    asio::awaitable<error_code> damaged(found_slab& f, slab_reader& r, std::uint64_t at,
+                                        std::string_view reason, bool newest_log, bool& torn);
+    void unaccount(std::string_view key, const value_ref& old);
+
+    store_shared& shared_;
+    diagnostics* diag_;
+    index_builder builder_;
+    index_state index_;
+    std::uint64_t max_sequence_ = 0;
+    output_slab_state tail_;  // the newest log slab as scanned
+};
+
+void recoverer::unaccount(std::string_view key, const value_ref& old) {
+    auto it = index_.segments.find(old.slab);
+    if (it != index_.segments.end()) it->second.live_bytes -= key.size() + old.length;
+}
+
+// Damage at `at`. In the newest log slab it is a torn tail unless a later valid record
+// says the bytes at `at` had already been synced when it was written.
+asio::awaitable<error_code> recoverer::damaged(found_slab& f, slab_reader& r, std::uint64_t at,
+                                               std::string_view reason, bool newest_log,
+                                               bool& torn) {
+    const std::string why(reason);
+    if (!newest_log) co_return fail(diag_, errc::corruption, why, *f.slab, at);
+    const std::uint64_t size = r.size();
+    for (std::uint64_t pos = at + 1; pos + format::record_header_size <= size;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(read_chunk, size - pos));
+        auto bytes = co_await r.get(pos, n);
+        if (!bytes) co_return fail_io(diag_, bytes.error(), "reading", *f.slab, pos);
+        const std::span<const std::byte> b = *bytes;
+        std::size_t i = 0;
+        for (; i + format::record_header_size <= b.size(); ++i) {
+            // Cheap filter before the CRC: type 1 or 2, zero flags and reserved bytes.
+            const auto type = static_cast<std::uint8_t>(b[i + 4]);
+            if ((type != 1 && type != 2) || b[i + 5] != std::byte{0} || b[i + 6] != std::byte{0} ||
+                b[i + 7] != std::byte{0})
+                continue;
+            auto h = format::decode_record_header(b.subspan(i, format::record_header_size));
+            if (h.status.ok() && h.header.synced_upto > at) {
+                co_return fail(diag_, errc::corruption,
+                               why + " (a record at offset " + std::to_string(pos + i) +
+                                   " shows these bytes had been synced)",
+                               *f.slab, at);
+            }
+        }
+        if (pos + b.size() >= size) break;
+        pos += i;  // continue where the last full header window started
+    }
+    torn = true;
+    co_return error_code{};
+}
+
+asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
+    slab_reader reader(*f.slab);
+    const std::uint64_t size = reader.size();
+    const auto id = static_cast<std::uint32_t>(f.id);
+    segment_info info;
+    info.slab = f.slab;
+    info.min_generation = f.header.min_generation;
+    info.max_generation = f.header.max_generation;
+    info.merged = f.header.kind == format::slab_kind::merged;
+    index_.segments[id] = info;
+
+    std::uint64_t pos = format::slab_header_size;
+    std::uint64_t records = 0, min_seq = 0, max_seq = 0;
+    bool sealed = false, torn = false;
+    while (pos < size) {
+        std::string_view bad;
+        auto hb = co_await reader.get(pos, static_cast<std::size_t>(
+                                               std::min<std::uint64_t>(format::record_header_size,
+                                                                       size - pos)));
+        if (!hb) co_return fail_io(diag_, hb.error(), "reading", *f.slab, pos);
+        auto h = format::decode_record_header(*hb);
+        if (!h.status.ok()) {
+            bad = h.status.reason;
+        } else if (h.header.record_size() > size - pos) {
+            bad = "record runs past the end of the slab";
+        } else {
+            auto body = co_await reader.get(pos + format::record_header_size, h.header.body_length);
+            if (!body) co_return fail_io(diag_, body.error(), "reading", *f.slab, pos);
+            if (h.header.type == format::record_type::commit) {
+                const std::uint64_t body_at = pos + format::record_header_size;
+                auto visit = [&](const auto& e) {
+                    using T = std::decay_t<decltype(e)>;
+                    if constexpr (std::is_same_v<T, format::put_view>) {
+                        const value_ref ref{id, static_cast<std::uint32_t>(body_at + e.value_offset_in_body),
+                                            e.value_length};
+                        if (auto old = builder_.put(e.key, ref)) unaccount(e.key, *old);
+                        index_.segments[id].live_bytes += e.key.size() + e.value_length;
+                    } else {
+                        if (auto old = builder_.remove(e.key)) unaccount(e.key, *old);
+                    }
+                };
+                auto st = format::decode_commit_body(h.header, *body, visit);
+                if (!st.ok()) {
+                    bad = st.reason;
+                } else {
+                    if (h.header.sequence <= max_sequence_ && max_sequence_ != 0)
+                        co_return fail(diag_, errc::corruption, "sequence numbers go backwards",
+                                       *f.slab, pos);
+                    max_sequence_ = h.header.sequence;
+                    if (!records) min_seq = h.header.sequence;
+                    max_seq = h.header.sequence;
+                    ++records;
+                }
+            } else {
+                auto seal = format::decode_seal_body(h.header, *body);
+                if (!seal.status.ok()) {
+                    bad = seal.status.reason;
+                } else if (seal.seal.record_count != records || seal.seal.data_end != pos) {
+                    co_return fail(diag_, errc::corruption,
+                                   "seal record disagrees with the records before it", *f.slab, pos);
+                } else if (pos + h.header.record_size() != size) {
+                    co_return fail(diag_, errc::corruption, "bytes follow the seal record",
+                                   *f.slab, pos + h.header.record_size());
+                } else {
+                    max_sequence_ = std::max(max_sequence_, seal.seal.max_sequence);
+                    sealed = true;
+                }
+            }
+        }
+        if (!bad.empty()) {
+            if (auto ec = co_await damaged(f, reader, pos, bad, newest_log, torn)) co_return ec;
+            break;
+        }
+        pos += h.header.record_size();
+    }
+
+    if (torn) {
+        // The unsynced end of the newest slab after a crash: cut it off, durably, so the
+        // slab is clean for the appends that follow.
+        if (auto ec = f.slab->truncate(pos)) co_return fail_io(diag_, ec, "truncating", *f.slab, pos);
+    }
+    if (!sealed && !newest_log)
+        co_return fail(diag_, errc::corruption, "slab ends without its seal record", *f.slab, pos);
+    index_.segments[id].sealed = sealed;
+    max_sequence_ = std::max(max_sequence_, f.header.first_sequence ? f.header.first_sequence - 1 : 0);
+    if (newest_log) {
+        tail_.slab = f.slab;
+        tail_.id = f.id;
+        tail_.end = pos;
+        tail_.synced_upto = pos;
+        tail_.first_sequence = f.header.first_sequence;
+        tail_.records = records;
+        tail_.min_sequence = min_seq;
+        tail_.max_sequence = max_seq;
+    }
+    co_return error_code{};
+}
+
+asio::awaitable<result<recovery_result>> recoverer::run() {
+    auto& storage = *shared_.storage;
+    auto listed = storage.list();
+    if (!listed) {
+        if (diag_) diag_->assign("listing " + storage.location() + " failed: " + listed.error().message());
+        co_return listed.error();
+    }
+    std::uint64_t max_id = 0;
+    for (const auto& e : *listed) max_id = std::max(max_id, e.id);
+    std::uint64_t max_permanent = 0;
+    for (const auto& e : *listed)
+        if (!e.temporary) max_permanent = std::max(max_permanent, e.id);
+
+    std::vector<found_slab> found;
+    for (const auto& e : *listed) {
+        if (e.temporary) {
+            // A compaction output that was never published: its sources are intact.
+            if (auto ec = storage.remove(e.id, true)) co_return ec;
+            continue;
+        }
+        if (e.id > 0xffffffffu) {
+            if (diag_) diag_->assign("slab id " + std::to_string(e.id) + " is out of range in " + storage.location());
+            co_return make_error_code(errc::corruption);
+        }
+        auto opened = storage.open(e.id);
+        if (!opened) co_return opened.error();
+        found_slab f;
+        f.id = e.id;
+        f.slab = std::move(*opened);
+        std::array<std::byte, format::slab_header_size> hb{};
+        const std::size_t want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(hb.size(), f.slab->size()));
+        auto r = co_await read_at(*f.slab, 0, std::span(hb.data(), want));
+        if (r.ec) co_return fail_io(diag_, r.ec, "reading", *f.slab, 0);
+        auto h = format::decode_slab_header(std::span<const std::byte>(hb.data(), r.bytes));
+        if (!h.status.ok()) {
+            // A log slab whose creation was interrupted: the newest file, header not
+            // (completely) written. Nothing was ever acknowledged from it.
+            if (e.id == max_permanent && f.slab->size() <= format::slab_header_size) {
+                f.slab.reset();
+                if (auto ec = storage.remove(e.id, false)) co_return ec;
+                continue;
+            }
+            const errc code = h.status.truncated() ? errc::corruption : h.error;
+            co_return fail(diag_, code, std::string("slab header: ") + std::string(h.status.reason),
+                           *f.slab, 0);
+        }
+        if (h.header.slab_id != e.id)
+            co_return fail(diag_, errc::corruption, "slab header names another slab id", *f.slab, 16);
+        f.header = h.header;
+        found.push_back(std::move(f));
+    }
+
+    // Generation order; a slab inside the range of one already kept is a compaction
+    // source whose removal was interrupted.
+    std::sort(found.begin(), found.end(), [](const found_slab& a, const found_slab& b) {
+        if (a.header.min_generation != b.header.min_generation)
+            return a.header.min_generation < b.header.min_generation;
+        if (a.header.max_generation != b.header.max_generation)
+            return a.header.max_generation > b.header.max_generation;
+        return a.id > b.id;
+    });
+    std::vector<found_slab*> keep;
+    std::vector<std::uint64_t> superseded;
+    std::uint64_t covered = 0;
+    std::uint64_t max_generation = 0;
+    for (auto& f : found) {
+        max_generation = std::max(max_generation, f.header.max_generation);
+        if (keep.empty() || f.header.min_generation > covered) {
+            keep.push_back(&f);
+            covered = f.header.max_generation;
+        } else if (f.header.max_generation <= covered) {
+            superseded.push_back(f.id);
+        } else {
+            co_return fail(diag_, errc::corruption,
+                           "generation range overlaps another slab's without containing it",
+                           *f.slab, 24);
+        }
+    }
+
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+        const bool newest_log = i + 1 == keep.size() && keep[i]->header.kind == format::slab_kind::log;
+        if (auto ec = co_await load(*keep[i], newest_log)) co_return ec;
+    }
+    for (auto id : superseded) {
+        if (auto ec = storage.remove(id, false)) co_return ec;
+    }
+
+    recovery_result out;
+    const std::uint64_t next_sequence = max_sequence_ + 1;
+    std::uint64_t next_id = max_id + 1;
+    if (tail_.slab && !index_.segments[static_cast<std::uint32_t>(tail_.id)].sealed) {
+        // Make what was found durable before building on it: after a crash under
+        // os_buffered it may sit only in the page cache.
+        if (auto ec = co_await sync_slab(*tail_.slab)) co_return fail_io(diag_, ec, "syncing", *tail_.slab, 0);
+        out.output = tail_;
+    } else {
+        const std::uint64_t id = next_id++;
+        auto created = storage.create(id, false);
+        if (!created) {
+            if (diag_) diag_->assign("creating a slab in " + storage.location() + " failed: " + created.error().message());
+            co_return created.error();
+        }
+        auto header = log_slab_header(id, next_sequence);
+        if (auto ec = co_await write_at(**created, 0, header, true))
+            co_return fail_io(diag_, ec, "writing the header of", **created, 0);
+        out.output.slab = *created;
+        out.output.id = id;
+        out.output.end = out.output.synced_upto = header.size();
+        out.output.first_sequence = next_sequence;
+        segment_info info;
+        info.slab = *created;
+        info.min_generation = info.max_generation = id;
+        index_.segments[static_cast<std::uint32_t>(id)] = info;
+        (void)max_generation;
+    }
+
+    index_.index = builder_.publish();
+    index_.sequence = max_sequence_;
+    out.index = std::move(index_);
+    out.allocation.next_sequence = next_sequence;
+    out.allocation.next_slab_id = next_id;
+    out.allocation.output_slab_id = out.output.id;
+    out.allocation.output_bytes = out.output.end;
+    co_return out;
+}
+
+}  // namespace
+
+asio::awaitable<result<recovery_result>> recover(store_shared& shared, diagnostics* diag) {
+    recoverer r(shared, diag);
+    co_return co_await r.run();
+}
+
+}  // namespace fugu::detail

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// fugu::snapshot and its key iteration, and the read path: index lookup in RAM, then one
+// positioned read of the value block through the slab, checked against its CRC before a
+// byte is returned. No actor is involved in a read.
+#include "snapshot_state.hpp"
+
+#include "format/format.hpp"
+#include "format/record.hpp"
+#include "io/completion.hpp"
+
+#include <fugu/snapshot.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+
+#include <string>
+
+namespace fugu {
+
+namespace asio = boost::asio;
+
+struct key_iterator::state {
+    std::shared_ptr<detail::snapshot_state> owner;  // keeps the index nodes alive
+    detail::index_view::iterator it;
+    detail::index_view::iterator end;
+};
+
+key_iterator::key_iterator() noexcept = default;
+key_iterator::key_iterator(std::unique_ptr<state> s) noexcept : s_(std::move(s)) {}
+key_iterator::key_iterator(const key_iterator& o)
+    : s_(o.s_ ? std::make_unique<state>(*o.s_) : nullptr) {}
+key_iterator::key_iterator(key_iterator&&) noexcept = default;
+key_iterator& key_iterator::operator=(const key_iterator& o) {
+    if (this != &o) s_ = o.s_ ? std::make_unique<state>(*o.s_) : nullptr;
+    return *this;
+}
+key_iterator& key_iterator::operator=(key_iterator&&) noexcept = default;
+key_iterator::~key_iterator() = default;
+
+std::string_view key_iterator::operator*() const noexcept { return s_->it.key(); }
+
+key_iterator& key_iterator::operator++() {
+    ++s_->it;
+    return *this;
+}
+
+bool key_iterator::at_end() const noexcept { return !s_ || s_->it == s_->end; }
+
+snapshot::snapshot() noexcept = default;
+snapshot::snapshot(std::shared_ptr<detail::snapshot_state> state) noexcept
+    : state_(std::move(state)) {}
+snapshot::snapshot(snapshot&&) noexcept = default;
+snapshot& snapshot::operator=(snapshot&&) noexcept = default;
+snapshot::~snapshot() = default;
+
+std::uint64_t snapshot::sequence() const noexcept {
+    return state_ ? state_->view().sequence : 0;
+}
+
+std::size_t snapshot::size() const noexcept { return state_ ? state_->view().index.size() : 0; }
+
+bool snapshot::contains(std::string_view key) const noexcept {
+    return state_ && state_->view().index.contains(key);
+}
+
+key_range snapshot::keys() const {
+    if (!state_) return key_range(key_iterator{});
+    const auto& idx = state_->view().index;
+    return key_range(key_iterator(
+        std::make_unique<key_iterator::state>(key_iterator::state{state_, idx.begin(), idx.end()})));
+}
+
+key_range snapshot::keys_from(std::string_view start) const {
+    if (!state_) return key_range(key_iterator{});
+    const auto& idx = state_->view().index;
+    return key_range(key_iterator(std::make_unique<key_iterator::state>(
+        key_iterator::state{state_, idx.lower_bound(start), idx.end()})));
+}
+
+namespace detail {
+
+fugu::snapshot snapshot_access::make(std::shared_ptr<snapshot_state> state) {
+    return fugu::snapshot(std::move(state));
+}
+
+const std::shared_ptr<snapshot_state>& snapshot_access::state(const fugu::snapshot& s) noexcept {
+    return s.state_;
+}
+
+void async_read_impl(const std::shared_ptr<snapshot_state>& state,
+                     std::string key,
+                     diagnostics* diag,
+                     value_handler handler) {
+    using value = std::optional<std::string>;
+    if (!state || state->shared()->closed.load(std::memory_order_acquire)) {
+        pending_completion<value_handler>(std::move(handler), asio::system_executor())
+            .complete(make_error_code(errc::store_closed), value{});
+        return;
+    }
+    const auto& ex = state->shared()->executor;
+    const auto& v = state->view();
+    auto ref = v.index.find(key);
+    if (!ref) {
+        pending_completion<value_handler>(std::move(handler), ex).complete(error_code{}, value{});
+        return;
+    }
+    auto seg = v.segments->find(ref->slab);
+    if (seg == v.segments->end()) {
+        // The index points at a slab this version does not hold: a bug, reported as
+        // corruption rather than served.
+        if (diag) diag->assign("index refers to slab " + std::to_string(ref->slab) + " not in use");
+        pending_completion<value_handler>(std::move(handler), ex)
+            .complete(make_error_code(errc::corruption), value{});
+        return;
+    }
+    std::shared_ptr<fugu::slab> slab = seg->second;
+    const std::uint64_t at = ref->offset - format::value_crc_size;
+    const std::size_t len = ref->length + format::value_crc_size;
+    // Heap-held so the buffer does not move while the read is in flight.
+    auto buf = std::make_unique<std::string>(len, '\0');
+    auto* data = reinterpret_cast<std::byte*>(buf->data());
+    // The completion runs on the caller's executor, so the handler is called directly.
+    auto target = asio::get_associated_executor(handler, ex);
+    auto done = [state, slab, buf = std::move(buf), diag, at, len,
+                 handler = std::move(handler)](error_code ec, std::size_t n) mutable {
+        auto report = [&](error_code e, std::string what) {
+            if (diag) diag->assign(what, slab->name(), at);
+            std::move(handler)(e, value{});
+        };
+        if (ec) {
+            report(ec, "reading " + std::to_string(len) + " bytes at offset " + std::to_string(at) +
+                           " of " + slab->name() + " failed: " + ec.message());
+            return;
+        }
+        auto block = std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf->data()), n);
+        auto st = n < len ? format::decode_truncated("value block ends early")
+                          : format::verify_value_block(block);
+        if (!st.ok()) {
+            report(make_error_code(errc::corruption),
+                   std::string(st.reason) + " in " + slab->name() + " at offset " + std::to_string(at));
+            return;
+        }
+        buf->erase(0, format::value_crc_size);
+        std::move(handler)(error_code{}, value(std::move(*buf)));
+    };
+    slab->async_read(at, std::span<std::byte>(data, len), asio::bind_executor(target, std::move(done)));
+}
+
+}  // namespace detail
+}  // namespace fugu

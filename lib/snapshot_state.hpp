@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// What a fugu::snapshot holds: the version it observes and the store's shared state
+// (to refuse reads after the store closed). Immutable; shared by copies across threads.
+#pragma once
+
+#include "actors/version.hpp"
+#include "store_shared.hpp"
+
+#include <fugu/snapshot.hpp>
+
+#include <memory>
+
+namespace fugu::detail {
+
+class snapshot_state {
+public:
+    snapshot_state(std::shared_ptr<const version> v, std::shared_ptr<store_shared> shared)
+        : version_(std::move(v)), shared_(std::move(shared)) {}
+
+    const version& view() const noexcept { return *version_; }
+    const std::shared_ptr<store_shared>& shared() const noexcept { return shared_; }
+
+private:
+    std::shared_ptr<const version> version_;
+    std::shared_ptr<store_shared> shared_;
+};
+
+// Lets lib/ build snapshots and reach their state; fugu::snapshot befriends it.
+struct snapshot_access {
+    static fugu::snapshot make(std::shared_ptr<snapshot_state> state);
+    static const std::shared_ptr<snapshot_state>& state(const fugu::snapshot& s) noexcept;
+};
+
+}  // namespace fugu::detail

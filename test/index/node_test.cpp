@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// One index node on its own: the slotted page keeps keys and payloads through inserts,
+// erases, key replacements and the compactions they trigger; separators are as short as
+// they can be; searches land where std::lower_bound does.
+#include "index/node.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+using fugu::detail::node;
+using fugu::detail::value_ref;
+
+namespace {
+
+struct node_deleter {
+    void operator()(node* n) const noexcept { release(n); }
+};
+using node_ptr = std::unique_ptr<node, node_deleter>;
+
+}  // namespace
+
+TEST_CASE("the shortest separator lies between its two keys", "[index]") {
+    using fugu::detail::shortest_separator;
+    CHECK(shortest_separator("abc", "abd") == "abd");
+    CHECK(shortest_separator("abc", "b") == "b");
+    CHECK(shortest_separator("ab", "abzzz") == "abz");
+    CHECK(shortest_separator("", std::string_view("\0x", 2)) == std::string_view("\0", 1));
+    CHECK(shortest_separator(std::string_view("a\0", 2), std::string_view("a\0\0", 3)) ==
+          std::string_view("a\0\0", 3));
+    CHECK(shortest_separator("\x7f", "\x80") == "\x80");  // bytes compare unsigned
+}
+
+TEST_CASE("a node keeps its entries through edits and compactions", "[index]") {
+    std::mt19937_64 rng(3);
+    node_ptr n(node::make(0));
+    std::vector<std::pair<std::string, value_ref>> model;
+    for (int step = 0; step < 20'000; ++step) {
+        const unsigned op = static_cast<unsigned>(rng() % 3);
+        if (op == 0 || model.empty()) {
+            std::string k(rng() % 200, '\0');
+            for (char& c : k) c = static_cast<char>(rng() % 3);
+            const std::size_t pos = n->lower_bound(k);
+            REQUIRE(pos == static_cast<std::size_t>(
+                               std::lower_bound(model.begin(), model.end(), k,
+                                                [](const auto& e, const std::string& key) { return e.first < key; }) -
+                               model.begin()));
+            if (pos < model.size() && model[pos].first == k) continue;
+            if (n->free_bytes() < fugu::detail::entry_bytes(k.size())) continue;
+            const value_ref v{static_cast<std::uint32_t>(step), 1, 2};
+            n->insert(pos, k, fugu::detail::leaf_payload(v));
+            model.insert(model.begin() + static_cast<std::ptrdiff_t>(pos), {k, v});
+        } else if (op == 1) {
+            const std::size_t pos = rng() % model.size();
+            n->erase(pos);
+            model.erase(model.begin() + static_cast<std::ptrdiff_t>(pos));
+        } else {
+            // Same key, fresh bytes: exercises dead space and compaction.
+            const std::size_t pos = rng() % model.size();
+            const std::string copy = model[pos].first;
+            if (n->free_bytes() < copy.size()) continue;
+            n->set_key(pos, copy);
+            n->set_value(pos, {7, 7, static_cast<std::uint32_t>(step)});
+            model[pos].second = {7, 7, static_cast<std::uint32_t>(step)};
+        }
+        REQUIRE(n->count() == model.size());
+        if (step % 97 == 0) {
+            std::size_t key_bytes = 0;
+            for (std::size_t i = 0; i < model.size(); ++i) {
+                REQUIRE(n->key(i) == model[i].first);
+                REQUIRE(n->value(i) == model[i].second);
+                key_bytes += model[i].first.size();
+            }
+            REQUIRE(n->used_bytes() ==
+                    fugu::detail::node_header_size + model.size() * sizeof(fugu::detail::node_slot) + key_bytes);
+        }
+    }
+}
+
+TEST_CASE("an inner node routes each key to the child whose range holds it", "[index]") {
+    node_ptr leaves[3] = {node_ptr(node::make(0)), node_ptr(node::make(0)), node_ptr(node::make(0))};
+    node_ptr inner(node::make(1));
+    inner->append({}, fugu::detail::inner_payload(leaves[0].release()));
+    inner->append("g", fugu::detail::inner_payload(leaves[1].release()));
+    inner->append("p", fugu::detail::inner_payload(leaves[2].release()));
+    CHECK(inner->route("") == 0);
+    CHECK(inner->route("a") == 0);
+    CHECK(inner->route("fzzz") == 0);
+    CHECK(inner->route("g") == 1);
+    CHECK(inner->route(std::string_view("g\0", 2)) == 1);
+    CHECK(inner->route("p") == 2);
+    CHECK(inner->route("\xff") == 2);
+}
+
+TEST_CASE("a copied node holds its own reference to each child", "[index]") {
+    const std::size_t before = fugu::detail::live_nodes();
+    {
+        node_ptr inner(node::make(1));
+        inner->append({}, fugu::detail::inner_payload(node::make(0)));
+        inner->append("m", fugu::detail::inner_payload(node::make(0)));
+        node_ptr copy(inner->clone());
+        CHECK(copy->child(0) == inner->child(0));
+        CHECK(inner->child(1)->refs() == 2);
+        CHECK(copy->key(1) == "m");
+        CHECK_FALSE(copy->child(0)->exclusive());
+        CHECK(fugu::detail::live_nodes() == before + 4);
+    }
+    CHECK(fugu::detail::live_nodes() == before);
+}
