@@ -72,8 +72,22 @@ asio::awaitable<std::pair<error_code, std::shared_ptr<store_impl>>> open_store(
         shared->engine = "memory";
     }
     if (auto ec = st->lock()) {
-        if (diag) diag->assign("cannot open the store in " + st->location() + ": " + ec.message());
+        if (diag) {
+            auto why = st->last_diagnostics();
+            if (why.message().empty())
+                diag->assign("cannot open the store in " + st->location() + ": " + ec.message());
+            else
+                *diag = std::move(why);
+        }
         co_return out{ec, nullptr};
+    }
+    if (opts.error_if_exists) {
+        auto listed = st->list();
+        if (!listed || !listed->empty()) {
+            st->unlock();
+            if (diag) diag->assign("a store already exists in " + st->location());
+            co_return out{listed ? make_error_code(errc::store_exists) : listed.error(), nullptr};
+        }
     }
     auto recovered = co_await recover(*shared, diag);
     if (!recovered) {
