@@ -5,6 +5,7 @@
 #include "format/record.hpp"
 #include "format/slab_header.hpp"
 #include "io/await.hpp"
+#include "slab_reader.hpp"
 
 #include <algorithm>
 #include <string>
@@ -16,10 +17,6 @@ namespace asio = boost::asio;
 using boost::system::result;
 
 namespace {
-
-// Recovery reads slabs front to back through one buffer of this size (or of the largest
-// record, whose size is checked against the file before the buffer grows to it).
-constexpr std::size_t read_chunk = std::size_t{4} << 20;
 
 struct found_slab {
     std::uint64_t id = 0;
@@ -45,43 +42,6 @@ error_code fail_io(diagnostics* diag, error_code ec, const std::string& what, co
     }
     return ec;
 }
-
-// Sequential reader over one slab with a sliding buffer.
-class slab_reader {
-public:
-    explicit slab_reader(fugu::slab& s) : slab_(s), size_(s.size()) {}
-
-    std::uint64_t size() const noexcept { return size_; }
-
-    // Makes [offset, offset + n) available; n must fit in the slab.
-    asio::awaitable<result<std::span<const std::byte>>> get(std::uint64_t offset, std::size_t n) {
-        if (offset < start_ || offset + n > start_ + len_) {
-            const std::size_t want =
-                static_cast<std::size_t>(std::min<std::uint64_t>(std::max(n, read_chunk),
-                                                                 size_ - offset));
-            if (buf_.size() < want) buf_.resize(want);
-            std::size_t got = 0;
-            while (got < want) {
-                auto r = co_await read_at(slab_, offset + got,
-                                          std::span(buf_.data() + got, want - got));
-                if (r.ec) co_return r.ec;
-                if (r.bytes == 0) break;
-                got += r.bytes;
-            }
-            start_ = offset;
-            len_ = got;
-            if (got < n) co_return make_error_code(boost::system::errc::io_error);
-        }
-        co_return std::span<const std::byte>(buf_.data() + (offset - start_), n);
-    }
-
-private:
-    fugu::slab& slab_;
-    std::uint64_t size_;
-    std::vector<std::byte> buf_;
-    std::uint64_t start_ = 0;
-    std::size_t len_ = 0;
-};
 
 class recoverer {
 public:
@@ -129,7 +89,8 @@ asio::awaitable<error_code> recoverer::damaged(found_slab& f, slab_reader& r, st
                 b[i + 7] != std::byte{0})
                 continue;
             auto h = format::decode_record_header(b.subspan(i, format::record_header_size));
-            if (h.status.ok() && h.header.synced_upto > at) {
+            // A genuine record never claims bytes past its own start were synced.
+            if (h.status.ok() && h.header.synced_upto > at && h.header.synced_upto <= pos + i) {
                 co_return fail(diag_, errc::corruption,
                                why + " (a record at offset " + std::to_string(pos + i) +
                                    " shows these bytes had been synced)",
@@ -148,7 +109,7 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
     const std::uint64_t size = reader.size();
     const auto id = static_cast<std::uint32_t>(f.id);
     segment_info info;
-    info.slab = f.slab;
+    info.handle = std::make_shared<slab_handle>(f.slab);
     info.min_generation = f.header.min_generation;
     info.max_generation = f.header.max_generation;
     info.merged = f.header.kind == format::slab_kind::merged;
@@ -352,7 +313,7 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         out.output.end = out.output.synced_upto = header.size();
         out.output.first_sequence = next_sequence;
         segment_info info;
-        info.slab = *created;
+        info.handle = std::make_shared<slab_handle>(*created);
         info.min_generation = info.max_generation = id;
         index_.segments[static_cast<std::uint32_t>(id)] = info;
         (void)max_generation;
@@ -360,9 +321,9 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
 
     index_.index = builder_.publish();
     index_.sequence = max_sequence_;
+    shared_.next_slab_id.store(next_id);
     out.index = std::move(index_);
     out.allocation.next_sequence = next_sequence;
-    out.allocation.next_slab_id = next_id;
     out.allocation.output_slab_id = out.output.id;
     out.allocation.output_bytes = out.output.end;
     co_return out;

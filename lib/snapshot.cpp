@@ -113,7 +113,7 @@ void async_read_impl(const std::shared_ptr<snapshot_state>& state,
             .complete(make_error_code(errc::corruption), value{});
         return;
     }
-    std::shared_ptr<fugu::slab> slab = seg->second;
+    std::shared_ptr<fugu::slab> slab = seg->second->shared_slab();
     const std::uint64_t at = ref->offset - format::value_crc_size;
     const std::size_t len = ref->length + format::value_crc_size;
     // Heap-held so the buffer does not move while the read is in flight.

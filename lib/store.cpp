@@ -54,6 +54,9 @@ error_code validate(const options& o) {
     if (o.max_pending_saves < 1 || o.max_pending_saves > 1'000'000)
         return make_error_code(errc::invalid_option);
     if (o.max_group_commit_bytes < 1) return make_error_code(errc::invalid_option);
+    if (!(o.slab_growth >= 1.1 && o.slab_growth <= 4.0)) return make_error_code(errc::invalid_option);
+    if (!(o.compaction_threshold >= 0.1 && o.compaction_threshold <= 0.95))
+        return make_error_code(errc::invalid_option);
     return {};
 }
 
@@ -177,8 +180,7 @@ void async_compact_impl(const std::shared_ptr<store_impl>& impl, done_handler ha
             .complete(make_error_code(errc::store_closed));
         return;
     }
-    pending_completion<done_handler>(std::move(handler), impl->shared()->executor)
-        .complete(error_code{});
+    impl->compact(std::move(handler));
 }
 
 void async_close_impl(const std::shared_ptr<store_impl>& impl, done_handler handler) {

@@ -14,21 +14,35 @@ store_impl::store_impl(std::shared_ptr<store_shared> shared, recovery_result sta
     : shared_(std::move(shared)),
       snapshots_(shared_->executor, shared_, nullptr),
       index_(shared_->executor, shared_, std::move(start.index), snapshots_.inbox()),
+      compaction_(shared_->executor, shared_, index_.inbox()),
       writer_(shared_->executor, shared_, std::move(start.output), index_.inbox()),
       allocation_(shared_->executor, shared_, start.allocation, writer_.inbox()),
       gate_drained_(shared_->executor, 1) {
     snapshots_.set_latest(index_.initial_version());
+    index_.set_compaction(compaction_.inbox());
 }
 
 void store_impl::start() {
     // Each actor's loop holds the store alive until it has passed its stop message on.
     auto self = shared_from_this();
+    // A retired slab's last reader may be anywhere; it tells compaction through a weak
+    // reference, so a snapshot outliving the store holds nothing of it.
+    shared_->on_slab_released = [w = weak_from_this()](std::uint64_t id) {
+        auto s = w.lock();
+        if (!s) return;
+        compaction_message m(slab_released{id});
+        if (!s->compaction_.inbox().try_send(error_code{}, std::move(m)))
+            s->compaction_.inbox().async_send(error_code{}, std::move(m), [s](error_code) {});
+    };
     auto spawn = [&](auto& actor, const auto& where) {
         asio::co_spawn(where, [self, &actor]() -> asio::awaitable<void> { co_await actor.run(); },
                        asio::detached);
     };
     spawn(snapshots_, snapshots_.inbox().get_executor());
     spawn(index_, index_.inbox().get_executor());
+    spawn(compaction_, compaction_.inbox().get_executor());
+    // A store may open over the threshold (say, after many removes): look at once.
+    compaction_.inbox().try_send(error_code{}, compaction_message(compaction_poke{}));
     spawn(writer_, writer_.inbox().get_executor());
     spawn(allocation_, allocation_.inbox().get_executor());
 }
@@ -90,6 +104,16 @@ void store_impl::take_snapshot(snapshot_handler handler) {
     send(snapshots_.inbox(), snapshot_message(std::move(req)));
 }
 
+void store_impl::compact(done_handler handler) {
+    const auto& ex = shared_->executor;
+    if (!enter()) {
+        pending_completion<done_handler>(std::move(handler), ex).complete(make_error_code(errc::store_closed));
+        return;
+    }
+    auto req = std::make_unique<compact_request>(std::move(handler), ex);
+    send(compaction_.inbox(), compaction_message(std::move(req)));
+}
+
 class store_impl::closer final : public close_op {
 public:
     explicit closer(std::shared_ptr<store_impl> s) : self_(std::move(s)) {}
@@ -110,6 +134,7 @@ void store_impl::close(done_handler handler) {
     }
     int expected = open;
     if (!state_.compare_exchange_strong(expected, closing)) return;  // a close is under way
+    shared_->closing.store(true);
     asio::co_spawn(allocation_.strand(),
                    [self = shared_from_this()]() { return self->run_close(); }, asio::detached);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/allocation_actor.hpp"
+#include "actors/compaction_actor.hpp"
 #include "actors/index_actor.hpp"
 #include "actors/snapshot_actor.hpp"
 #include "actors/writer_actor.hpp"
@@ -37,6 +38,7 @@ public:
 
     void save(change_set changes, diagnostics* diag, save_handler handler);
     void take_snapshot(snapshot_handler handler);
+    void compact(done_handler handler);
     void close(done_handler handler);
     store_stats stats() const;
 
@@ -54,6 +56,7 @@ private:
     std::shared_ptr<store_shared> shared_;
     snapshot_actor snapshots_;
     index_actor index_;
+    compaction_actor compaction_;
     writer_actor writer_;
     allocation_actor allocation_;
 

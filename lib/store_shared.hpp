@@ -14,11 +14,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 namespace fugu::detail {
+
+struct version;
 
 struct store_counters {
     std::atomic<std::uint64_t> saves{0};
@@ -29,6 +32,13 @@ struct store_counters {
     std::atomic<std::uint64_t> compactions{0};
     std::atomic<std::uint64_t> bytes_rewritten{0};
     std::atomic<std::uint64_t> live_bytes{0};  // as of the newest version (index actor)
+    std::atomic<std::uint64_t> sealed_bytes{0};  // bytes of every slab but the output slab
+};
+
+// What the index actor last published, for the compaction actor to plan with.
+struct published_state {
+    std::shared_ptr<const version> latest;
+    store_stats stats;  // segments with live and total bytes, in generation order
 };
 
 class store_shared {
@@ -46,6 +56,15 @@ public:
 
     // Set when the close finished: later reads and operations get errc::store_closed.
     std::atomic<bool> closed{false};
+    // Set when a close starts: compaction abandons a merge in progress.
+    std::atomic<bool> closing{false};
+
+    // Slab ids come from one counter for the writer and compaction: never reused.
+    std::atomic<std::uint64_t> next_slab_id{1};
+
+    // Called with a slab's id once no version can read it any more (set before the
+    // actors start, read-only afterwards).
+    std::function<void(std::uint64_t)> on_slab_released;
 
     // Fail-stop: after a failed write or fdatasync no save may succeed until reopen,
     // because the kernel may have dropped the pages it could not write.
@@ -60,21 +79,33 @@ public:
         return failure_;
     }
 
-    // The index actor's view of the segments and keys, refreshed with each version.
-    void set_index_stats(store_stats s) {
+    // The index actor's newest version and view of the segments, refreshed with each
+    // publish.
+    void set_published(published_state p) {
         std::lock_guard lock(mu_);
-        index_stats_ = std::move(s);
+        published_ = std::move(p);
+    }
+    published_state published() const {
+        std::lock_guard lock(mu_);
+        return published_;
     }
     store_stats index_stats() const {
         std::lock_guard lock(mu_);
-        return index_stats_;
+        return published_.stats;
+    }
+
+    // Why the last compaction pass failed, for stats and tools.
+    void set_compaction_error(std::string why) {
+        std::lock_guard lock(mu_);
+        compaction_error_ = std::move(why);
     }
 
 private:
     mutable std::mutex mu_;
     std::atomic<bool> failed_{false};
     diagnostics failure_;
-    store_stats index_stats_;
+    published_state published_;
+    std::string compaction_error_;
 };
 
 }  // namespace fugu::detail

@@ -41,8 +41,8 @@ using clock_type = std::chrono::steady_clock;
 
 struct config {
     fs::path dir;
-    bool own_dir = true;         // made by us under the current directory, removed at the end
-    unsigned seconds = 5;        // time limit of each workload's write loop
+    bool own_dir = true;   // made by us under the current directory, removed at the end
+    unsigned seconds = 5;  // time limit of each workload's write loop
     std::uint64_t seq_bytes = std::uint64_t{512} << 20;
     std::uint64_t sync_bytes = std::uint64_t{256} << 20;  // cap on the durable workload
 };
@@ -101,7 +101,8 @@ std::optional<config> parse(int argc, char** argv) {
 // A fresh file for one workload; removed by the caller.
 int create_file(const fs::path& p) {
     int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot create " + p.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+        throw std::runtime_error("cannot create " + p.string() + ": " + std::strerror(errno));
     return fd;
 }
 
@@ -166,17 +167,15 @@ struct row {
 };
 
 std::optional<double> fio_figure(const config& c, bool sync, std::string& why) {
-    std::vector<std::string> args{"--directory=" + c.dir.string(),
-                                  "--ioengine=psync",
-                                  "--rw=write",
+    std::vector<std::string> args{"--directory=" + c.dir.string(), "--ioengine=psync", "--rw=write",
                                   "--fallocate=none",  // append and grow the file, as a slab does
                                   "--runtime=" + std::to_string(c.seconds)};
     if (sync) {
         args.insert(args.end(), {"--name=dsync", "--filename=fio-dsync.dat", "--bs=4k",
                                  "--fdatasync=1", "--size=" + std::to_string(c.sync_bytes)});
     } else {
-        args.insert(args.end(), {"--name=seq", "--filename=fio-seq.dat", "--bs=1M",
-                                 "--end_fsync=1", "--size=" + std::to_string(c.seq_bytes)});
+        args.insert(args.end(), {"--name=seq", "--filename=fio-seq.dat", "--bs=1M", "--end_fsync=1",
+                                 "--size=" + std::to_string(c.seq_bytes)});
     }
     auto r = fugu::perf::run_fio(args, why);
     std::error_code ec;
@@ -188,16 +187,19 @@ std::optional<double> fio_figure(const config& c, bool sync, std::string& why) {
 void print_table(const std::vector<row>& rows) {
     std::printf("\n%-9s %-34s %14s %14s %7s\n", "engine", "workload", "fugu", "fio", "ratio");
     for (const row& r : rows) {
-        std::string fio = r.fio ? std::to_string(static_cast<long long>(std::llround(*r.fio))) + " " + r.unit : "-";
+        std::string fio =
+            r.fio ? std::to_string(static_cast<long long>(std::llround(*r.fio))) + " " + r.unit
+                  : "-";
         std::string ratio = "-";
         if (r.fio && *r.fio > 0) {
             char buf[32];
             std::snprintf(buf, sizeof buf, "%.2f", r.fugu / *r.fio);
             ratio = buf;
         }
-        std::string fugu = std::to_string(static_cast<long long>(std::llround(r.fugu))) + " " + r.unit;
-        std::printf("%-9s %-34s %14s %14s %7s\n", r.engine.c_str(), r.workload.c_str(), fugu.c_str(),
-                    fio.c_str(), ratio.c_str());
+        std::string fugu =
+            std::to_string(static_cast<long long>(std::llround(r.fugu))) + " " + r.unit;
+        std::printf("%-9s %-34s %14s %14s %7s\n", r.engine.c_str(), r.workload.c_str(),
+                    fugu.c_str(), fio.c_str(), ratio.c_str());
     }
 }
 
@@ -212,9 +214,10 @@ int run(config& c) {
     std::printf("fugu-append-bench: directory %s, %u s per workload, %llu MiB sequential\n",
                 c.dir.c_str(), c.seconds, static_cast<unsigned long long>(c.seq_bytes >> 20));
     if (struct statfs sf{}; ::statfs(c.dir.c_str(), &sf) == 0 && sf.f_type == TMPFS_MAGIC) {
-        std::printf("warning: %s is on tmpfs, where fdatasync is free: the durable figures "
-                    "say nothing about a disk; use --dir on a real filesystem\n",
-                    c.dir.c_str());
+        std::printf(
+            "warning: %s is on tmpfs, where fdatasync is free: the durable figures "
+            "say nothing about a disk; use --dir on a real filesystem\n",
+            c.dir.c_str());
     }
 
     std::vector<row> rows;

@@ -78,7 +78,8 @@ std::optional<fio_result> run_fio(const std::vector<std::string>& args, std::str
     std::string out;
     int status = run_captured(argv, out);
     if (status != 0) {
-        why = status < 0 ? "fio could not be started" : "fio exited with status " + std::to_string(status);
+        why = status < 0 ? "fio could not be started"
+                         : "fio exited with status " + std::to_string(status);
         return std::nullopt;
     }
     // fio may print notes before the report; the JSON starts at the first brace.
@@ -112,7 +113,8 @@ std::optional<fio_result> run_fio(const std::vector<std::string>& args, std::str
     fio_result r;
     if (const auto* v = w.if_contains("bw_bytes")) r.bytes_per_second = as_double(*v);
     if (const auto* v = w.if_contains("iops")) r.iops = as_double(*v);
-    if (const auto* v = w.if_contains("io_bytes")) r.bytes = static_cast<std::uint64_t>(as_double(*v));
+    if (const auto* v = w.if_contains("io_bytes"))
+        r.bytes = static_cast<std::uint64_t>(as_double(*v));
     return r;
 }
 

@@ -37,9 +37,7 @@ public:
     /// io_uring engine watches its completions (handlers still run on their own associated
     /// executors). Honours opts.create_if_missing, opts.file_mode and
     /// opts.directory_mode. Nothing touches the disk until lock().
-    file_storage(boost::asio::any_io_executor ex,
-                 std::string directory,
-                 const options& opts = {});
+    file_storage(boost::asio::any_io_executor ex, std::string directory, const options& opts = {});
 
     /// Releases the lock if held. Open slabs stay usable: each owns its descriptor.
     ~file_storage() override;

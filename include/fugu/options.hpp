@@ -40,9 +40,27 @@ struct options {
     /// Fail with errc::store_exists when the directory already holds a store. Default: false.
     bool error_if_exists = false;
 
-    /// Target size of the first output slab, in bytes; later slabs grow geometrically
-    /// with the live data (see docs/design.md). Default: 4 MiB. Range: 64 KiB .. 1 GiB.
+    /// The coefficient `a` of the geometric series of slab sizes: an output slab is
+    /// limited to a + S * (slab_growth - 1) bytes, where S is the bytes of all other slabs,
+    /// so the number of slabs stays logarithmic in the data (docs/design.md).
+    /// Default: 4 MiB. Range: 64 KiB .. 1 GiB.
     std::uint64_t base_slab_size = std::uint64_t{4} << 20;
+
+    /// The ratio `r` of that series. Default: 1.5. Range: 1.1 .. 4.
+    double slab_growth = 1.5;
+
+    /// Compaction runs when live bytes fall below this share of the bytes in sealed
+    /// slabs: the bound on space amplification is about 1 / compaction_threshold.
+    /// Default: 0.7. Range: 0.1 .. 0.95.
+    double compaction_threshold = 0.7;
+
+    /// Run compaction in the background when the threshold is crossed; when false it
+    /// runs only on store::async_compact. Default: true.
+    bool background_compaction = true;
+
+    /// Most bytes per second compaction writes, so foreground latency stays flat;
+    /// 0 = unlimited. Default: 0.
+    std::uint64_t compaction_rate_limit = 0;
 
     /// Change sets that may wait for the writer before async_save waits for room
     /// (backpressure). Default: 4096. Range: 1 .. 1,000,000.

@@ -20,10 +20,10 @@ constexpr std::uint64_t max_slab_target = std::uint64_t{1} << 30;
 constexpr std::size_t max_batch = 1024;
 }  // namespace
 
-std::uint64_t output_slab_target(std::uint64_t base_size, std::uint64_t live_bytes) noexcept {
-    // A new slab is as large as a fixed share of the live data, never below the base: with
-    // geometric growth, N bytes of data fill O(log N) slabs.
-    return std::clamp(live_bytes / 4, base_size, max_slab_target);
+std::uint64_t output_slab_target(std::uint64_t a, double r, std::uint64_t sealed_bytes) noexcept {
+    const double target = static_cast<double>(a) + static_cast<double>(sealed_bytes) * (r - 1.0);
+    if (target >= static_cast<double>(max_slab_target)) return max_slab_target;
+    return std::max(a, static_cast<std::uint64_t>(target));
 }
 
 std::uint64_t commit_record_size(const change_set& changes) noexcept {
@@ -50,12 +50,12 @@ allocation_actor::allocation_actor(asio::any_io_executor ex,
 void allocation_actor::assign(pending_save& save) {
     const std::uint64_t size = commit_record_size(save.changes);
     const std::uint64_t target = output_slab_target(
-        shared_->opts.base_slab_size,
-        shared_->counters.live_bytes.load(std::memory_order_relaxed));
+        shared_->opts.base_slab_size, shared_->opts.slab_growth,
+        shared_->counters.sealed_bytes.load(std::memory_order_relaxed));
     // Invariant: a slab holds at least one record, so an oversized change set still fits.
     if (state_.output_bytes > format::slab_header_size &&
         state_.output_bytes + size + format::seal_record_size > target) {
-        state_.output_slab_id = state_.next_slab_id++;
+        state_.output_slab_id = shared_->next_slab_id.fetch_add(1);
         state_.output_bytes = format::slab_header_size;
     }
     save.sequence = state_.next_sequence++;

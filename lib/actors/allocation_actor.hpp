@@ -19,15 +19,16 @@ namespace fugu::detail {
 // Where allocation starts after recovery.
 struct allocation_state {
     std::uint64_t next_sequence = 1;
-    std::uint64_t next_slab_id = 1;     // for the slab after the current output slab
     std::uint64_t output_slab_id = 0;   // the writer's current output slab
     std::uint64_t output_bytes = 0;     // its size so far
 };
 
 // Pure sizing rule, kept apart so it can be tested without Asio: the target size of an
-// output slab given the live data volume. Slabs grow with the data so their number stays
-// logarithmic in it (see docs/design.md).
-std::uint64_t output_slab_target(std::uint64_t base_size, std::uint64_t live_bytes) noexcept;
+// output slab. Slabs grow geometrically with the data so their number stays logarithmic
+// in it (see docs/design.md).
+// The ideal slab i holds a * r^i bytes; with S bytes in the slabs before it, the next
+// term of the series is a + S * (r - 1) (upstream Fugu's balancing).
+std::uint64_t output_slab_target(std::uint64_t a, double r, std::uint64_t sealed_bytes) noexcept;
 
 // Bytes the commit record of `changes` takes on disk.
 std::uint64_t commit_record_size(const change_set& changes) noexcept;

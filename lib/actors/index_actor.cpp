@@ -4,6 +4,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace fugu::detail {
 
 namespace asio = boost::asio;
@@ -14,7 +16,7 @@ std::shared_ptr<const segment_table> build_table(
     const std::map<std::uint32_t, segment_info>& segments) {
     auto t = std::make_shared<segment_table>();
     t->reserve(segments.size());
-    for (const auto& [id, info] : segments) t->emplace(id, info.slab);
+    for (const auto& [id, info] : segments) t->emplace(id, info.handle);
     return t;
 }
 
@@ -49,7 +51,7 @@ std::shared_ptr<const version> index_actor::make_version() const {
 void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
     if (!req.opened.empty() || !req.sealed.empty()) {
         for (auto& info : req.opened) {
-            const auto id = static_cast<std::uint32_t>(info.slab->id());
+            const auto id = static_cast<std::uint32_t>(info.handle->slab().id());
             segments_[id] = std::move(info);
         }
         for (auto id : req.sealed)
@@ -89,27 +91,59 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
     c.live_bytes.store(live_bytes_, std::memory_order_relaxed);
 }
 
+void index_actor::apply(compaction_result& res) {
+    const auto out_id = static_cast<std::uint32_t>(res.output.handle->slab().id());
+    segments_[out_id] = std::move(res.output);
+    auto& out = segments_[out_id];
+    for (const auto& m : res.moves) {
+        const std::string_view key(res.keys.data() + m.key_offset, m.key_length);
+        // Only where the entry did not change since compaction read it; otherwise the
+        // copy is already stale.
+        if (builder_.replace_if(key, m.from, m.to)) {
+            const std::uint64_t n = key.size() + m.from.length;
+            if (auto it = segments_.find(m.from.slab); it != segments_.end()) it->second.live_bytes -= n;
+            out.live_bytes += n;
+        }
+    }
+    for (auto id : res.sources) {
+        auto it = segments_.find(id);
+        if (it == segments_.end()) continue;
+        // Every entry that pointed into a source moved or was overwritten meanwhile, so
+        // the newest version no longer reads it; older versions may, until released.
+        it->second.handle->retire(shared_->on_slab_released);
+        segments_.erase(it);
+    }
+    table_ = build_table(segments_);
+}
+
 void index_actor::publish_stats() const {
     store_stats s;
     s.keys = current_.size();
     s.last_sequence = sequence_;
     s.live_bytes = live_bytes_;
+    std::uint64_t sealed = 0;
     for (const auto& [id, info] : segments_) {
         segment_stats seg;
         seg.id = id;
         seg.min_generation = info.min_generation;
         seg.max_generation = info.max_generation;
-        seg.size_bytes = info.slab->size();
+        seg.size_bytes = info.handle->slab().size();
         seg.live_bytes = info.live_bytes;
         seg.stale_bytes = seg.size_bytes > seg.live_bytes ? seg.size_bytes - seg.live_bytes : 0;
         seg.merged = info.merged;
         seg.sealed = info.sealed;
         s.disk_bytes += seg.size_bytes;
+        if (seg.sealed) sealed += seg.size_bytes;
         s.segments.push_back(seg);
     }
+    std::sort(s.segments.begin(), s.segments.end(),
+              [](const segment_stats& a, const segment_stats& b) {
+                  return a.min_generation < b.min_generation;
+              });
+    shared_->counters.sealed_bytes.store(sealed, std::memory_order_relaxed);
     s.stale_bytes = s.disk_bytes > s.live_bytes ? s.disk_bytes - s.live_bytes : 0;
     s.index_bytes = builder_.memory_bytes();
-    shared_->set_index_stats(std::move(s));
+    shared_->set_published(published_state{make_version(), std::move(s)});
 }
 
 asio::awaitable<void> index_actor::run() {
@@ -118,28 +152,39 @@ asio::awaitable<void> index_actor::run() {
         if (ec) co_return;
 
         std::vector<save_ptr> done;
-        std::optional<stop_request> stop;
         bool changed = false;
         auto take = [&](index_message& m) {
             if (auto* a = std::get_if<apply_request>(&m)) {
                 apply(*a, done);
                 changed = true;
+            } else if (auto* c = std::get_if<compaction_result>(&m)) {
+                apply(*c);
+                changed = true;
+            } else if (std::holds_alternative<compaction_stopped>(m)) {
+                compaction_stopped_ = true;
             } else {
-                stop = std::get<stop_request>(std::move(m));
+                stop_ = std::get<stop_request>(std::move(m));
             }
         };
         take(first);
         // Apply everything already waiting, then publish once.
-        while (!stop && inbox_.try_receive([&](error_code, index_message m) { take(m); })) {
+        while (inbox_.try_receive([&](error_code, index_message m) { take(m); })) {
         }
         if (changed) {
             current_ = builder_.publish();
             publish_stats();
             snapshot_message msg(publish_request{make_version(), std::move(done)});
             co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+            if (compaction_ && !stop_) compaction_->try_send(error_code{}, compaction_message(compaction_poke{}));
         }
-        if (stop) {
-            snapshot_message msg(std::move(*stop));
+        if (stop_ && !stop_sent_to_compaction_ && compaction_) {
+            // Compaction may still hand over a merge; keep applying until it says it stopped.
+            stop_sent_to_compaction_ = true;
+            compaction_message m(stop_request{});
+            co_await compaction_->async_send(error_code{}, std::move(m), asio::use_awaitable);
+        }
+        if (stop_ && (compaction_stopped_ || !compaction_)) {
+            snapshot_message msg(std::move(*stop_));
             co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
             co_return;
         }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace fugu::detail {
 
@@ -34,6 +35,9 @@ public:
 
     inbox_channel<index_message>& inbox() noexcept { return inbox_; }
 
+    // REQUIRES: called before run(). New versions poke compaction; a close waits for it.
+    void set_compaction(inbox_channel<compaction_message>& c) noexcept { compaction_ = &c; }
+
     // The version recovery produced, for the snapshots actor to start from.
     std::shared_ptr<const version> initial_version() const { return make_version(); }
 
@@ -41,6 +45,7 @@ public:
 
 private:
     void apply(apply_request& req, std::vector<save_ptr>& done);
+    void apply(compaction_result& res);
     std::shared_ptr<const version> make_version() const;
     void publish_stats() const;
 
@@ -54,6 +59,10 @@ private:
     std::uint64_t live_bytes_ = 0;
     inbox_channel<index_message> inbox_;
     inbox_channel<snapshot_message>& snapshots_;
+    inbox_channel<compaction_message>* compaction_ = nullptr;
+    std::optional<stop_request> stop_;       // a close is under way
+    bool stop_sent_to_compaction_ = false;
+    bool compaction_stopped_ = false;
 };
 
 }  // namespace fugu::detail

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -79,9 +80,41 @@ struct snapshot_request {
     pending_completion<snapshot_handler> completion;
 };
 
+// compaction -> index: a merged slab, published, and the entries copied into it. Each
+// moves to the new place only if the index still points where compaction read it.
+struct moved_entry {
+    std::uint32_t key_offset;  // into compaction_result::keys
+    std::uint32_t key_length;
+    value_ref from;
+    value_ref to;
+};
+struct compaction_result {
+    segment_info output;
+    std::vector<std::uint32_t> sources;
+    std::string keys;
+    std::vector<moved_entry> moves;
+};
+// compaction -> index, the compaction actor's last message during a close.
+struct compaction_stopped {};
+
+// facade -> compaction: run a pass now.
+struct compact_request {
+    compact_request(done_handler h, const boost::asio::any_io_executor& ex)
+        : completion(std::move(h), ex) {}
+    pending_completion<done_handler> completion;
+};
+// index -> compaction: a new version is out; look again.
+struct compaction_poke {};
+// A retired slab's last reader is gone: it may be deleted.
+struct slab_released {
+    std::uint64_t id;
+};
+
 using allocation_message = std::variant<save_ptr, stop_request>;
 using writer_message = std::variant<write_request, stop_request>;
-using index_message = std::variant<apply_request, stop_request>;
+using index_message = std::variant<apply_request, compaction_result, compaction_stopped, stop_request>;
+using compaction_message =
+    std::variant<compaction_poke, std::unique_ptr<compact_request>, slab_released, stop_request>;
 using snapshot_message = std::variant<publish_request, std::unique_ptr<snapshot_request>, stop_request>;
 
 }  // namespace fugu::detail

@@ -195,7 +195,7 @@ asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
     next.end = header.size();
     next.synced_upto = next.end;
     segment_info info;
-    info.slab = next.slab;
+    info.handle = std::make_shared<slab_handle>(next.slab);
     info.min_generation = info.max_generation = next_id;
     out.opened.push_back(std::move(info));
     out_ = std::move(next);

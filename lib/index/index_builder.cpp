@@ -10,12 +10,12 @@
 namespace fugu::detail {
 
 index_builder::index_builder(index_view base) noexcept
-    : root_(std::exchange(base.root_, nullptr)), size_(base.size_), nodes_(base.nodes_) {}
+    : root_(std::exchange(base.root_, nullptr)), size_(base.size_), bytes_(base.bytes_) {}
 
 index_builder::index_builder(index_builder&& o) noexcept
     : root_(std::exchange(o.root_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      nodes_(std::exchange(o.nodes_, 0)),
+      bytes_(std::exchange(o.bytes_, 0)),
       copies_(std::exchange(o.copies_, 0)),
       rebalancer_(std::move(o.rebalancer_)) {}
 
@@ -24,7 +24,7 @@ index_builder& index_builder::operator=(index_builder&& o) noexcept {
         release(root_);
         root_ = std::exchange(o.root_, nullptr);
         size_ = std::exchange(o.size_, 0);
-        nodes_ = std::exchange(o.nodes_, 0);
+        bytes_ = std::exchange(o.bytes_, 0);
         copies_ = std::exchange(o.copies_, 0);
         rebalancer_ = std::move(o.rebalancer_);
     }
@@ -36,7 +36,7 @@ index_builder::~index_builder() { release(root_); }
 index_view index_builder::publish() noexcept {
     // Holding a second reference to the root is what makes the next edit copy it.
     if (root_) root_->acquire();
-    return index_view(root_, size_, nodes_);
+    return index_view(root_, size_, bytes_);
 }
 
 std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
@@ -44,7 +44,7 @@ std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     std::optional<value_ref> old;
     if (!root_) {
         root_ = node::make(0);
-        nodes_ = 1;
+        bytes_ = leaf_size;
     }
     if (root_->is_leaf()) {
         const std::size_t pos = root_->lower_bound(key);
@@ -67,7 +67,7 @@ std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     while (!insert_below(*root_, key, v, old)) {
         grow();
         // Cannot fail: a root with a single child has room for a separator.
-        rebalancer_.split_inner(*root_, 0, key, nodes_);
+        rebalancer_.split_inner(*root_, 0, key, bytes_);
     }
     return old;
 }
@@ -81,7 +81,7 @@ bool index_builder::insert_below(node& n,
         if (n.child(i)->is_leaf()) return insert_in_leaf(n, i, key, v, old);
         node* c = own_child(n, i);
         if (insert_below(*c, key, v, old)) return true;
-        if (!rebalancer_.split_inner(n, i, key, nodes_)) return false;
+        if (!rebalancer_.split_inner(n, i, key, bytes_)) return false;
     }
 }
 
@@ -100,7 +100,7 @@ bool index_builder::insert_in_leaf(node& parent,
     }
     if (c->free_bytes() >= entry_bytes(key.size()))
         own_child(parent, i)->insert(pos, key, leaf_payload(v));
-    else if (!rebalancer_.insert_overflow(parent, i, pos, key, v, nodes_))
+    else if (!rebalancer_.insert_overflow(parent, i, pos, key, v, bytes_))
         return false;
     ++size_;
     return true;
@@ -126,7 +126,7 @@ void index_builder::remove_below(node& n, std::string_view key) {
         c->erase(c->lower_bound(key));
     else
         remove_below(*c, key);
-    rebalancer_.after_remove(n, i, nodes_);
+    rebalancer_.after_remove(n, i, bytes_);
 }
 
 bool index_builder::replace_if(std::string_view key, value_ref expected, value_ref replacement) {
@@ -162,7 +162,7 @@ void index_builder::grow() {
     node* r = node::make(root_->level() + 1);
     r->append({}, inner_payload(root_));  // takes over the builder's reference
     root_ = r;
-    ++nodes_;
+    bytes_ += inner_size;
 }
 
 void index_builder::shrink() {
@@ -170,13 +170,13 @@ void index_builder::shrink() {
         if (root_->count() == 0) {
             release(root_);
             root_ = nullptr;
-            --nodes_;
+            bytes_ = 0;
         } else if (!root_->is_leaf() && root_->count() == 1) {
             node* child = root_->child(0);
             child->acquire();
             release(root_);
             root_ = child;
-            --nodes_;
+            bytes_ -= inner_size;
         } else {
             return;
         }

@@ -45,7 +45,7 @@ public:
 
     std::size_t size() const noexcept { return size_; }
     // Bytes of the nodes reachable from the working version.
-    std::size_t memory_bytes() const noexcept { return nodes_ * node_size; }
+    std::size_t memory_bytes() const noexcept { return bytes_; }
     // Nodes copied so far because a published version shared them: the cost of path
     // copying, about one per touched node per batch.
     std::size_t copied_nodes() const noexcept { return copies_; }
@@ -70,7 +70,7 @@ private:
 
     node* root_ = nullptr;  // one reference held
     std::size_t size_ = 0;
-    std::size_t nodes_ = 0;
+    std::size_t bytes_ = 0;  // of the nodes reachable from root_
     std::size_t copies_ = 0;
     rebalancer rebalancer_;
 };

@@ -20,6 +20,7 @@ void check_node(const node& n, unsigned level, bound lo, bound hi, index_shape& 
     if (n.count() == 0) fail("empty node below the root");
     if (n.refs() == 0) fail("reachable node with no references");
     ++s.nodes;
+    s.memory += n.size_bytes();
     const auto base = reinterpret_cast<std::uintptr_t>(&n);
     const std::uintptr_t keys_from = base + node_header_size + n.count() * sizeof(node_slot);
     std::size_t key_bytes = 0;
@@ -27,7 +28,7 @@ void check_node(const node& n, unsigned level, bound lo, bound hi, index_shape& 
         const std::string_view k = n.key(i);
         key_bytes += k.size();
         const auto at = reinterpret_cast<std::uintptr_t>(k.data());
-        if (!k.empty() && (at < keys_from || at + k.size() > base + node_size))
+        if (!k.empty() && (at < keys_from || at + k.size() > base + n.size_bytes()))
             fail("key bytes outside the node's key area");
     }
     if (n.used_bytes() != node_header_size + n.count() * sizeof(node_slot) + key_bytes)
@@ -71,7 +72,7 @@ index_shape check_index(const index_view& view) {
         if (!root->is_leaf() && root->count() < 2) fail("inner root with fewer than two children");
     }
     if (s.keys != view.size()) fail("view size differs from the keys in its tree");
-    if (s.nodes != view.node_count()) fail("view node count differs from its tree");
+    if (s.memory != view.memory_bytes()) fail("view memory_bytes() differs from its tree");
     return s;
 }
 

@@ -13,6 +13,7 @@ namespace fugu::detail {
 struct index_shape {
     std::size_t keys = 0;
     std::size_t nodes = 0;
+    std::size_t memory = 0;       // bytes of all nodes
     std::size_t leaves = 0;
     std::size_t height = 0;       // levels; 0 for an empty index
     std::size_t leaf_bytes = 0;   // bytes the leaves use, headers included
@@ -21,7 +22,7 @@ struct index_shape {
 
     // Used fraction of the leaves' bytes.
     double leaf_fill() const noexcept {
-        return leaves ? static_cast<double>(leaf_bytes) / static_cast<double>(leaves * node_size)
+        return leaves ? static_cast<double>(leaf_bytes) / static_cast<double>(leaves * leaf_size)
                       : 0.0;
     }
 };
@@ -29,7 +30,7 @@ struct index_shape {
 // Checks that: keys ascend strictly and lie between the separators of their parents; levels
 // fall by one per step down and all leaves are at level 0; no node is empty and every key
 // lies in its node's key area; each node's byte accounting adds up; and the view's size
-// and node count match the tree. Throws std::logic_error saying what is broken.
+// and memory_bytes() match the tree. Throws std::logic_error saying what is broken.
 index_shape check_index(const index_view& view);
 
 }  // namespace fugu::detail

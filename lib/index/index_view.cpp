@@ -16,14 +16,14 @@ std::optional<value_ref> find_in(const node* n, std::string_view key) noexcept {
 }
 
 index_view::index_view(const index_view& o) noexcept
-    : root_(o.root_), size_(o.size_), nodes_(o.nodes_) {
+    : root_(o.root_), size_(o.size_), bytes_(o.bytes_) {
     if (root_) root_->acquire();
 }
 
 index_view::index_view(index_view&& o) noexcept
     : root_(std::exchange(o.root_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      nodes_(std::exchange(o.nodes_, 0)) {}
+      bytes_(std::exchange(o.bytes_, 0)) {}
 
 index_view& index_view::operator=(const index_view& o) noexcept {
     if (this != &o) {
@@ -31,7 +31,7 @@ index_view& index_view::operator=(const index_view& o) noexcept {
         release(root_);
         root_ = o.root_;
         size_ = o.size_;
-        nodes_ = o.nodes_;
+        bytes_ = o.bytes_;
     }
     return *this;
 }
@@ -41,7 +41,7 @@ index_view& index_view::operator=(index_view&& o) noexcept {
         release(root_);
         root_ = std::exchange(o.root_, nullptr);
         size_ = std::exchange(o.size_, 0);
-        nodes_ = std::exchange(o.nodes_, 0);
+        bytes_ = std::exchange(o.bytes_, 0);
     }
     return *this;
 }

@@ -49,7 +49,7 @@ public:
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     // Bytes of the nodes this version reaches (shared ones included).
-    std::size_t memory_bytes() const noexcept { return nodes_ * node_size; }
+    std::size_t memory_bytes() const noexcept { return bytes_; }
 
     // Iterators stay valid while this view or a copy of it lives, whatever is published
     // later.
@@ -60,17 +60,16 @@ public:
 
     // For invariant checks and statistics.
     const node* root() const noexcept { return root_; }
-    std::size_t node_count() const noexcept { return nodes_; }
 
 private:
     friend class index_builder;
     // Adopts one reference to `root`.
-    index_view(node* root, std::size_t size, std::size_t nodes) noexcept
-        : root_(root), size_(size), nodes_(nodes) {}
+    index_view(node* root, std::size_t size, std::size_t bytes) noexcept
+        : root_(root), size_(size), bytes_(bytes) {}
 
     node* root_ = nullptr;
     std::size_t size_ = 0;
-    std::size_t nodes_ = 0;
+    std::size_t bytes_ = 0;  // of the nodes reachable from root_
 };
 
 // A forward iterator in key order. Persistent trees have no sibling links, so it keeps

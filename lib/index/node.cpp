@@ -25,7 +25,7 @@ std::atomic<std::size_t> live_node_count{0};
 std::size_t live_nodes() noexcept { return live_node_count.load(std::memory_order_relaxed); }
 
 node* node::make(unsigned level) {
-    node* n = new node(level);
+    node* n = new (::operator new(node_bytes(level))) node(level);
     live_node_count.fetch_add(1, std::memory_order_relaxed);
     return n;
 }
@@ -34,8 +34,8 @@ node* node::clone() const {
     node* copy = make(level_);
     // Byte for byte, dead key bytes included: they cost nothing in a fixed-size node, and
     // the copy compacts itself when it needs the room.
-    std::memcpy(copy->body_, body_, count_ * sizeof(node_slot));
-    std::memcpy(copy->bytes() + heap_, bytes() + heap_, node_size - heap_);
+    std::memcpy(copy->slots(), slots(), count_ * sizeof(node_slot));
+    std::memcpy(copy->bytes() + heap_, bytes() + heap_, size_bytes() - heap_);
     copy->count_ = count_;
     copy->heap_ = heap_;
     copy->dead_ = dead_;
@@ -49,7 +49,9 @@ void release(node* n) noexcept {
     if (!n || n->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     if (!n->is_leaf())
         for (std::size_t i = 0; i < n->count_; ++i) release(n->child(i));
-    delete n;
+    const std::size_t size = n->size_bytes();
+    n->~node();
+    ::operator delete(n, size);
     live_node_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -67,10 +69,12 @@ std::size_t node::lower_bound(std::string_view key) const noexcept {
 
 std::size_t node::route(std::string_view key) const noexcept {
     // The last child whose separator is <= key; slot 0 has no separator.
+    const std::uint32_t h = key_head(key);
     std::size_t lo = 1, hi = count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (this->key(mid) <= key)
+        const std::uint32_t mid_head = head(mid);
+        if (mid_head < h || (mid_head == h && this->key(mid) <= key))
             lo = mid + 1;
         else
             hi = mid;
@@ -81,7 +85,7 @@ std::size_t node::route(std::string_view key) const noexcept {
 bool node::overlaps(std::string_view key) const noexcept {
     const auto k = reinterpret_cast<std::uintptr_t>(key.data());
     const auto self = reinterpret_cast<std::uintptr_t>(this);
-    return !key.empty() && k < self + node_size && self < k + key.size();
+    return !key.empty() && k < self + size_bytes() && self < k + key.size();
 }
 
 std::uint16_t node::push_key(std::string_view key) noexcept {
@@ -94,15 +98,16 @@ std::uint16_t node::push_key(std::string_view key) noexcept {
 }
 
 void node::compact() noexcept {
-    std::array<char, node_size> keys;
-    std::size_t top = node_size;
+    std::array<char, inner_size> keys;
+    const std::size_t size = size_bytes();
+    std::size_t top = size;
     node_slot* s = slots();
     for (std::size_t i = 0; i < count_; ++i) {
         top -= s[i].key_len;
         std::memcpy(keys.data() + top, bytes() + s[i].key_off, s[i].key_len);
         s[i].key_off = static_cast<std::uint16_t>(top);
     }
-    std::memcpy(bytes() + top, keys.data() + top, node_size - top);
+    std::memcpy(bytes() + top, keys.data() + top, size - top);
     heap_ = static_cast<std::uint16_t>(top);
     dead_ = 0;
 }
@@ -119,6 +124,7 @@ void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) 
     node_slot* s = slots();
     std::memmove(s + pos + 1, s + pos, (count_ - pos) * sizeof(node_slot));
     s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), p};
+    set_head(pos, key);
     ++count_;
 }
 
@@ -128,7 +134,7 @@ void node::erase(std::size_t pos) noexcept {
     dead_ = static_cast<std::uint16_t>(dead_ + s[pos].key_len);
     std::memmove(s + pos, s + pos + 1, (count_ - pos - 1) * sizeof(node_slot));
     if (--count_ == 0) {
-        heap_ = node_size;
+        heap_ = static_cast<std::uint16_t>(size_bytes());
         dead_ = 0;
     }
 }
@@ -139,6 +145,7 @@ void node::set_key(std::size_t i, std::string_view key) noexcept {
     const std::uint16_t off = push_key(key);
     slots()[i].key_off = off;
     slots()[i].key_len = static_cast<std::uint16_t>(key.size());
+    set_head(i, key);
 }
 
 void node::drop_key(std::size_t i) noexcept {
@@ -146,6 +153,7 @@ void node::drop_key(std::size_t i) noexcept {
     dead_ = static_cast<std::uint16_t>(dead_ + s.key_len);
     s.key_len = 0;
     s.key_off = heap_;
+    set_head(i, {});
 }
 
 }  // namespace fugu::detail

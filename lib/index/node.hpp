@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// One page of the in-RAM index tree: a fixed-size block with a header, a sorted slot array
-// growing from the front and key bytes growing from the back. Leaves map keys to
+// One page of the in-RAM index tree: a block (of a fixed size per level) with a header, a
+// sorted slot array growing from the front and key bytes growing from the back. Leaves map keys to
 // value_refs; inner nodes map separator keys to children. A node reachable from a
 // published index_view is immutable and shared through an intrusive atomic refcount; a
 // node only the index_builder can reach (refcount 1 along its whole path) is edited in
@@ -20,10 +20,20 @@
 
 namespace fugu::detail {
 
-inline constexpr std::size_t node_size = 4096;
+// Leaves are small because every batch copies each leaf it touches: the copies, and the
+// originals the previous version keeps until it is released, are the index's transient
+// memory. Inner nodes are few, and large enough to take the separators of any split.
+inline constexpr std::size_t leaf_size = 2048;
+inline constexpr std::size_t inner_size = 4096;
 inline constexpr std::size_t node_header_size = 16;
-// Bytes for slots and keys.
-inline constexpr std::size_t node_capacity = node_size - node_header_size;
+
+// Bytes of a node at `level` (0 for leaves), and of those, the bytes for slots and keys.
+constexpr std::size_t node_bytes(unsigned level) noexcept {
+    return level == 0 ? leaf_size : inner_size;
+}
+constexpr std::size_t node_capacity(unsigned level) noexcept {
+    return node_bytes(level) - node_header_size;
+}
 
 using slot_payload = std::array<std::byte, 12>;
 
@@ -33,7 +43,7 @@ using slot_payload = std::array<std::byte, 12>;
 struct node_slot {
     std::uint16_t key_off;  // from the start of the node
     std::uint16_t key_len;
-    slot_payload payload;  // leaf: value_ref; inner: 4 spare bytes, then the child pointer
+    slot_payload payload;  // leaf: value_ref; inner: key_head(key), then the child pointer
 };
 static_assert(sizeof(node_slot) == 16);
 
@@ -41,10 +51,22 @@ static_assert(sizeof(node_slot) == 16);
 constexpr std::size_t entry_bytes(std::size_t key_len) noexcept {
     return sizeof(node_slot) + key_len;
 }
-// Every node holds at least three entries of the largest key, so a split always finds a
-// place for each half.
-static_assert(3 * entry_bytes(max_key_size) <= node_capacity);
-static_assert(node_size <= 0xffff, "key offsets are 16 bits");
+// A leaf holds any one entry. Restructuring full leaves to take a new entry adds or
+// replaces at most three separators in their parent, which an inner node with a single
+// child always has room for; so making room by splitting parents comes to an end.
+static_assert(entry_bytes(max_key_size) <= node_capacity(0));
+static_assert(sizeof(node_slot) + 3 * entry_bytes(max_key_size) <= node_capacity(1));
+static_assert(inner_size <= 0xffff, "key offsets are 16 bits");
+
+// The first four bytes of `key`, zero-padded, as a big-endian number: if key_head(a) <
+// key_head(b) then a < b. Inner slots keep it, so that routing compares most separators
+// without reading their key bytes.
+constexpr std::uint32_t key_head(std::string_view key) noexcept {
+    std::uint32_t h = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+        h = (h << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+    return h;
+}
 
 // The shortest key s with a < s <= b. Leaves are split on it so that inner nodes carry
 // short separators. REQUIRES: a < b.
@@ -54,11 +76,11 @@ slot_payload leaf_payload(value_ref v) noexcept;
 value_ref payload_value(const slot_payload& p) noexcept;
 class node;
 slot_payload inner_payload(node* child) noexcept;
+node* payload_child(const slot_payload& p) noexcept;
 
 // Nodes allocated and not yet freed, in the whole process. Tests use it to see that
 // releasing the last version of a tree frees all of it.
 std::size_t live_nodes() noexcept;
-node* payload_child(const slot_payload& p) noexcept;
 
 class node {
 public:
@@ -95,10 +117,11 @@ public:
 
     // Header, slots and live key bytes; what a compacted copy would use.
     std::size_t used_bytes() const noexcept {
-        return node_header_size + count_ * sizeof(node_slot) + (node_size - heap_ - dead_);
+        return node_header_size + count_ * sizeof(node_slot) + (size_bytes() - heap_ - dead_);
     }
     // Bytes available once dead key bytes are reclaimed (edits compact as needed).
-    std::size_t free_bytes() const noexcept { return node_size - used_bytes(); }
+    std::size_t free_bytes() const noexcept { return size_bytes() - used_bytes(); }
+    std::size_t size_bytes() const noexcept { return node_bytes(level_); }
 
     // Edits. REQUIRES: exclusive(), and free_bytes() covers what the edit adds. A key
     // passed in must not point into this node.
@@ -108,20 +131,37 @@ public:
     void set_key(std::size_t i, std::string_view key) noexcept;
     void drop_key(std::size_t i) noexcept;
     void set_value(std::size_t i, value_ref v) noexcept { slots()[i].payload = leaf_payload(v); }
-    void set_child(std::size_t i, node* c) noexcept { slots()[i].payload = inner_payload(c); }
+    void set_child(std::size_t i, node* c) noexcept {
+        std::memcpy(slots()[i].payload.data() + 4, &c, sizeof c);
+    }
 
 private:
-    explicit node(unsigned level) noexcept : level_(static_cast<std::uint8_t>(level)) {}
+    explicit node(unsigned level) noexcept
+        : level_(static_cast<std::uint8_t>(level)),
+          heap_(static_cast<std::uint16_t>(node_bytes(level))) {}
 
+    // The header is the start of a node_bytes(level) block; slots and keys follow it.
     const char* bytes() const noexcept { return reinterpret_cast<const char*>(this); }
     char* bytes() noexcept { return reinterpret_cast<char*>(this); }
-    const node_slot* slots() const noexcept { return reinterpret_cast<const node_slot*>(body_); }
-    node_slot* slots() noexcept { return reinterpret_cast<node_slot*>(body_); }
+    const node_slot* slots() const noexcept {
+        return reinterpret_cast<const node_slot*>(bytes() + node_header_size);
+    }
+    node_slot* slots() noexcept { return reinterpret_cast<node_slot*>(bytes() + node_header_size); }
     std::size_t contiguous_free() const noexcept {
         return heap_ - node_header_size - count_ * sizeof(node_slot);
     }
     // Stores key bytes at the low end of the key area, compacting first if needed.
     std::uint16_t push_key(std::string_view key) noexcept;
+    std::uint32_t head(std::size_t i) const noexcept {
+        std::uint32_t h;
+        std::memcpy(&h, slots()[i].payload.data(), sizeof h);
+        return h;
+    }
+    void set_head(std::size_t i, std::string_view key) noexcept {
+        if (is_leaf()) return;
+        const std::uint32_t h = key_head(key);
+        std::memcpy(slots()[i].payload.data(), &h, sizeof h);
+    }
     void compact() noexcept;
     bool overlaps(std::string_view key) const noexcept;
 
@@ -129,12 +169,11 @@ private:
     std::uint8_t level_;
     [[maybe_unused]] std::uint8_t spare_ = 0;  // pads the header to node_header_size
     std::uint16_t count_ = 0;
-    std::uint16_t heap_ = node_size;  // key bytes live in [heap_, node_size)
-    std::uint16_t dead_ = 0;          // bytes in [heap_, node_size) no slot refers to
+    std::uint16_t heap_;      // key bytes live in [heap_, size_bytes())
+    std::uint16_t dead_ = 0;  // bytes in [heap_, size_bytes()) no slot refers to
     [[maybe_unused]] std::uint32_t spare2_ = 0;
-    alignas(8) std::byte body_[node_capacity];  // slots from the front, keys from the back
 };
-static_assert(sizeof(node) == node_size);
+static_assert(sizeof(node) == node_header_size && alignof(node) <= 16);
 
 inline slot_payload leaf_payload(value_ref v) noexcept {
     slot_payload p;

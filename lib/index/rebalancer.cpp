@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Splits, moves between siblings and merges, for the index builder. Sibling moves before
-// splits, and three-way splits of two full siblings, keep leaves about 80% full under
+// splits, and three-way splits of two full siblings, keep leaves about 85% full under
 // random inserts; uneven splits at the ends keep them full under sequential loads.
 #include "index/rebalancer.hpp"
 
@@ -15,17 +15,17 @@ namespace fugu::detail {
 namespace {
 
 // Free bytes two siblings must have between them, beyond the new entry, before entries
-// are moved from one to the other rather than both being split: moving less would move
-// entries again on the next few inserts.
-constexpr std::size_t move_slack = node_capacity / 8;
+// are moved from one to the other rather than both being split. Smaller fills leaves
+// fuller but rewrites two nodes more often; this keeps a few short entries of room.
+constexpr std::size_t move_slack = node_capacity(0) / 16;
 
-// A child below this many bytes is merged with, or refilled from, a sibling.
-constexpr std::size_t underfull_bytes = node_size * 2 / 5;
+// A child below this share of its bytes is merged with, or refilled from, a sibling.
+constexpr std::size_t underfull_bytes(unsigned level) { return node_bytes(level) * 2 / 5; }
 
 // Two siblings with at most this many bytes together are merged; more, and they are
 // evened out instead (each then stays above underfull_bytes), so that the next few
 // inserts do not split them again.
-constexpr std::size_t merge_bytes = node_capacity * 17 / 20;
+constexpr std::size_t merge_bytes(unsigned level) { return node_capacity(level) * 17 / 20; }
 
 void erase_child(node& parent, std::size_t i) {
     parent.erase(i);
@@ -40,7 +40,7 @@ bool rebalancer::insert_overflow(node& parent,
                                  std::size_t pos,
                                  std::string_view key,
                                  value_ref v,
-                                 std::size_t& nodes) {
+                                 std::size_t& bytes) {
     const node& c = *parent.child(i);
     const std::size_t need = entry_bytes(key.size());
     const node* left = i > 0 ? parent.child(i - 1) : nullptr;
@@ -48,24 +48,35 @@ bool rebalancer::insert_overflow(node& parent,
     auto absorbs = [&](const node* s) {
         return s && c.free_bytes() + s->free_bytes() >= need + move_slack;
     };
-    if (pos == c.count() && !absorbs(right)) return split_off(parent, i, true, key, v, nodes);
-    if (pos == 0 && !absorbs(left)) return split_off(parent, i, false, key, v, nodes);
+    if (pos == c.count() && !absorbs(right)) return split_off(parent, i, true, key, v, bytes);
+    if (pos == 0 && !absorbs(left)) return split_off(parent, i, false, key, v, bytes);
 
-    // Share with the emptier sibling; if neither can take enough, split with it into three.
+    // Neither sibling alone has room: spread over all three, or split the three into four.
+    if (left && right && !absorbs(left) && !absorbs(right)) {
+        gather(parent, i - 1, 3);
+        add_entry(left->count() + pos, key, v);
+        const bool room = c.free_bytes() + left->free_bytes() + right->free_bytes() >= need + move_slack;
+        if (cut(room ? 3 : 4, 0)) return replace(parent, i - 1, 3, 0, room ? 3 : 4, bytes);
+        // Long keys that do not cut into four: work with one sibling instead.
+    }
+
+    // Share with the emptier sibling; if it has too little room, split with it into three.
     const bool use_left = left && (!right || left->free_bytes() >= right->free_bytes());
     const node* sibling = use_left ? left : right;
     const std::size_t first = use_left ? i - 1 : i;
     const std::size_t n = sibling ? 2 : 1;
     gather(parent, first, n);
-    const std::size_t at = use_left ? left->count() + pos : pos;
-    entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(at), entry{key, leaf_payload(v)});
+    add_entry(use_left ? left->count() + pos : pos, key, v);
 
-    std::size_t parts = n + 1;
-    if (n == 2 && absorbs(sibling) && cut(2))
-        parts = 2;
-    else if (!cut(parts))
-        return false;  // unreachable: n full nodes and one entry always fit in n + 1
-    return replace(parent, first, n, 0, parts, nodes);
+    // n nodes and an entry always fit in n + 2: the node the entry goes into splits
+    // around it at worst. Mostly n + 1 is enough.
+    std::size_t parts = n == 2 && absorbs(sibling) ? 2 : n + 1;
+    if (!cut(parts, 0) && !cut(++parts, 0) && !cut(++parts, 0)) return false;  // unreachable
+    return replace(parent, first, n, 0, parts, bytes);
+}
+
+void rebalancer::add_entry(std::size_t at, std::string_view key, value_ref v) {
+    entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(at), entry{key, leaf_payload(v)});
 }
 
 bool rebalancer::split_off(node& parent,
@@ -73,7 +84,7 @@ bool rebalancer::split_off(node& parent,
                            bool after,
                            std::string_view key,
                            value_ref v,
-                           std::size_t& nodes) {
+                           std::size_t& bytes) {
     node* c = parent.child(i);
     node* fresh = node::make(0);
     fresh->append(key, leaf_payload(v));
@@ -91,14 +102,14 @@ bool rebalancer::split_off(node& parent,
         parent.set_child(i, fresh);
         parent.insert(i + 1, sep, inner_payload(c));
     }
-    ++nodes;
+    bytes += leaf_size;
     return true;
 }
 
 bool rebalancer::split_inner(node& parent,
                              std::size_t i,
                              std::string_view key,
-                             std::size_t& nodes) {
+                             std::size_t& bytes) {
     const node& c = *parent.child(i);
     assert(c.count() >= 2);
     gather(parent, i, 1);
@@ -107,29 +118,30 @@ bool rebalancer::split_inner(node& parent,
     if (j + 1 == m || j == 0) {
         // Sequential loads keep arriving at this end: leave the rest of c full.
         cuts_ = {0, j == 0 ? 1 : m - 1, m, 0};
-    } else if (!cut(2)) {
+    } else if (!cut(2, c.level())) {
         return false;  // unreachable: one node's entries always fit in two
     }
-    return replace(parent, i, 1, c.level(), 2, nodes);
+    return replace(parent, i, 1, c.level(), 2, bytes);
 }
 
-void rebalancer::after_remove(node& parent, std::size_t i, std::size_t& nodes) {
+void rebalancer::after_remove(node& parent, std::size_t i, std::size_t& bytes) {
     node* c = parent.child(i);
+    const unsigned level = c->level();
     if (c->count() == 0) {
         erase_child(parent, i);
         release(c);
-        --nodes;
+        bytes -= node_bytes(level);
         return;
     }
-    if (c->used_bytes() >= underfull_bytes || parent.count() < 2) return;
+    if (c->used_bytes() >= underfull_bytes(level) || parent.count() < 2) return;
     const node* left = i > 0 ? parent.child(i - 1) : nullptr;
     const node* right = i + 1 < parent.count() ? parent.child(i + 1) : nullptr;
     const bool use_left = left && (!right || left->used_bytes() <= right->used_bytes());
     const std::size_t first = use_left ? i - 1 : i;
     try {
         gather(parent, first, 2);
-        const std::size_t parts = gathered_bytes_total() <= merge_bytes ? 1 : 2;
-        if (cut(parts)) replace(parent, first, 2, c->level(), parts, nodes);
+        const std::size_t parts = gathered_bytes_total() <= merge_bytes(level) ? 1 : 2;
+        if (cut(parts, level)) replace(parent, first, 2, level, parts, bytes);
     } catch (const std::bad_alloc&) {
         // The removal is done already; without memory to restructure, the child just
         // stays underfull.
@@ -137,7 +149,7 @@ void rebalancer::after_remove(node& parent, std::size_t i, std::size_t& nodes) {
 }
 
 void rebalancer::gather(const node& parent, std::size_t first, std::size_t n) {
-    assert(n <= 2);
+    assert(n <= 3 && (n <= 2 || parent.level() == 1));
     entries_.clear();
     for (std::size_t j = 0; j < n; ++j) {
         const node& c = *parent.child(first + j);
@@ -160,9 +172,10 @@ std::size_t rebalancer::gathered_bytes_total() const noexcept {
     return total;
 }
 
-bool rebalancer::cut(std::size_t parts) {
+bool rebalancer::cut(std::size_t parts, unsigned level) {
+    const std::size_t capacity = node_capacity(level);
     const std::size_t m = entries_.size();
-    if (parts == 0 || parts > cuts_.size() - 1 || m < parts) return false;
+    if (parts == 0 || parts > max_runs || m < parts) return false;
     bytes_.resize(m + 1);
     bytes_[0] = 0;
     for (std::size_t k = 0; k < m; ++k)
@@ -171,7 +184,7 @@ bool rebalancer::cut(std::size_t parts) {
     parts_.resize(m + 1);
     parts_[m] = 0;
     for (std::size_t k = m, end = m; k-- > 0;) {
-        while (gathered_bytes(k, end) > node_capacity) --end;
+        while (gathered_bytes(k, end) > capacity) --end;
         parts_[k] = 1 + parts_[end];
     }
     if (parts_[0] > parts) return false;
@@ -184,7 +197,7 @@ bool rebalancer::cut(std::size_t parts) {
         std::size_t best = 0;
         std::size_t best_diff = std::numeric_limits<std::size_t>::max();
         for (std::size_t e = start + 1;
-             e + later <= m && gathered_bytes(start, e) <= node_capacity;
+             e + later <= m && gathered_bytes(start, e) <= capacity;
              ++e) {
             if (parts_[e] > later) continue;
             const std::size_t b = gathered_bytes(start, e);
@@ -207,9 +220,9 @@ bool rebalancer::replace(node& parent,
                          std::size_t old_n,
                          unsigned level,
                          std::size_t parts,
-                         std::size_t& nodes) {
-    assert(old_n >= 1 && old_n <= 2 && parts >= 1 && parts <= 3);
-    std::array<node*, 3> fresh{};
+                         std::size_t& bytes) {
+    assert(old_n >= 1 && old_n <= 3 && parts >= 1 && parts <= max_runs);
+    std::array<node*, max_runs> fresh{};
     try {
         for (std::size_t j = 0; j < parts; ++j) {
             node* x = node::make(level);
@@ -226,7 +239,7 @@ bool rebalancer::replace(node& parent,
         for (node* x : fresh) release(x);
         throw;
     }
-    std::array<std::string_view, 3> seps{};
+    std::array<std::string_view, max_runs> seps{};
     for (std::size_t j = 1; j < parts; ++j)
         seps[j] = level == 0 ? shortest_separator(fresh[j - 1]->key(fresh[j - 1]->count() - 1),
                                                   fresh[j]->key(0))
@@ -253,7 +266,7 @@ bool rebalancer::replace(node& parent,
         return false;
     }
 
-    std::array<node*, 2> old{};
+    std::array<node*, 3> old{};
     for (std::size_t k = 0; k < old_n; ++k) old[k] = parent.child(first + k);
     for (std::size_t k = old_n; k-- > parts;) parent.erase(first + k);
     for (std::size_t j = 0; j < kept; ++j) {
@@ -264,7 +277,7 @@ bool rebalancer::replace(node& parent,
         parent.insert(first + j, seps[j], inner_payload(fresh[j]));
     // Separators may point into the old children: release them only now.
     for (std::size_t k = 0; k < old_n; ++k) release(old[k]);
-    nodes = nodes + parts - old_n;
+    bytes = bytes + (parts - old_n) * node_bytes(level);
     return true;
 }
 

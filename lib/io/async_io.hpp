@@ -67,7 +67,8 @@ auto async_write(io_engine& engine,
 }
 
 template <boost::asio::completion_token_for<void(error_code, std::size_t)> Token>
-auto async_read(io_engine& engine, int fd, std::uint64_t offset, std::span<std::byte> out, Token&& token) {
+auto async_read(
+    io_engine& engine, int fd, std::uint64_t offset, std::span<std::byte> out, Token&& token) {
     return boost::asio::async_initiate<Token, void(error_code, std::size_t)>(
         io_initiation::read{&engine, fd, offset, out}, token);
 }

@@ -11,8 +11,8 @@
 #include <boost/asio/execution/execute.hpp>
 #include <boost/asio/execution/relationship.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <optional>
 #include <utility>
@@ -60,7 +60,8 @@ public:
             std::move(h)(std::move(a)...);
         };
         boost::asio::execution::execute(
-            boost::asio::prefer(target, boost::asio::execution::relationship.fork), std::move(call));
+            boost::asio::prefer(target, boost::asio::execution::relationship.fork),
+            std::move(call));
         work_.reset();
     }
 

@@ -19,12 +19,14 @@
 namespace fugu::detail {
 namespace {
 
+#if FUGU_HAVE_URING
 // FUGU_DISABLE_IO_URING=1 makes ring creation fail, so the fallback path can be tested on
 // machines where io_uring works.
 bool uring_disabled_by_env() noexcept {
     const char* v = std::getenv("FUGU_DISABLE_IO_URING");
     return v && std::string_view(v) == "1";
 }
+#endif
 
 // A ready uring engine, or null with `why` saying what failed.
 std::shared_ptr<io_engine> try_uring(const boost::asio::any_io_executor& ex, std::string& why) {
@@ -36,7 +38,6 @@ std::shared_ptr<io_engine> try_uring(const boost::asio::any_io_executor& ex, std
     return make_uring_engine(ex, why);
 #else
     (void)ex;
-    (void)uring_disabled_by_env;
     why = "built without liburing";
     return nullptr;
 #endif

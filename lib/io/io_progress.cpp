@@ -11,13 +11,9 @@
 namespace fugu::detail {
 namespace {
 
-bool retryable(int res) noexcept {
-    return res == -EINTR || res == -EAGAIN;
-}
+bool retryable(int res) noexcept { return res == -EINTR || res == -EAGAIN; }
 
-error_code to_error(int res) noexcept {
-    return {-res, boost::system::system_category()};
-}
+error_code to_error(int res) noexcept { return {-res, boost::system::system_category()}; }
 
 }  // namespace
 
@@ -31,9 +27,7 @@ io_progress io_progress::read(std::uint64_t offset, std::size_t size) noexcept {
     return p;
 }
 
-io_progress io_progress::sync() noexcept {
-    return {kind::sync, 0, 0, true};
-}
+io_progress io_progress::sync() noexcept { return {kind::sync, 0, 0, true}; }
 
 io_progress::round io_progress::next() const noexcept {
     round r;

@@ -15,9 +15,7 @@
 namespace fugu::detail {
 namespace {
 
-error_code last_error() noexcept {
-    return {errno, boost::system::system_category()};
-}
+error_code last_error() noexcept { return {errno, boost::system::system_category()}; }
 
 }  // namespace
 
@@ -37,7 +35,10 @@ error_code pwrite_all(int fd, std::uint64_t offset, std::span<const std::byte> d
     return {};
 }
 
-error_code pread_full(int fd, std::uint64_t offset, std::span<std::byte> out, std::size_t& n) noexcept {
+error_code pread_full(int fd,
+                      std::uint64_t offset,
+                      std::span<std::byte> out,
+                      std::size_t& n) noexcept {
     n = 0;
     while (n < out.size()) {
         ssize_t r = ::pread(fd, out.data() + n, out.size() - n, static_cast<off_t>(offset + n));

@@ -51,7 +51,10 @@ private:
 // retry rules: EINTR is retried, short transfers continue.
 error_code pwrite_all(int fd, std::uint64_t offset, std::span<const std::byte> data) noexcept;
 // Reads until `out` is full or end of file; `n` is what was read even on error.
-error_code pread_full(int fd, std::uint64_t offset, std::span<std::byte> out, std::size_t& n) noexcept;
+error_code pread_full(int fd,
+                      std::uint64_t offset,
+                      std::span<std::byte> out,
+                      std::size_t& n) noexcept;
 error_code datasync(int fd) noexcept;
 
 }  // namespace fugu::detail

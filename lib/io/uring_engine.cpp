@@ -76,9 +76,11 @@ uring_engine::uring_engine(passkey,
                            const boost::asio::any_io_executor& ex,
                            const io_uring& ring,
                            int event_fd)
-    : ex_(ex), strand_(boost::asio::make_strand(ex)),
+    : ex_(ex),
+      strand_(boost::asio::make_strand(ex)),
       event_fd_(event_fd),
-      events_(ex, event_fd), ring_(ring) {}
+      events_(ex, event_fd),
+      ring_(ring) {}
 
 uring_engine::~uring_engine() {
     // Normally nothing is in flight: every live op keeps the engine alive through the
@@ -285,7 +287,8 @@ void uring_engine::arm() {
                        boost::asio::bind_executor(strand_, std::move(on_ready)));
 }
 
-std::shared_ptr<io_engine> make_uring_engine(const boost::asio::any_io_executor& ex, std::string& why) {
+std::shared_ptr<io_engine> make_uring_engine(const boost::asio::any_io_executor& ex,
+                                             std::string& why) {
     return uring_engine::create(ex, why);
 }
 

@@ -50,7 +50,10 @@ public:
                                                 std::string& why);
 
     // Takes ownership of an initialised ring and of `event_fd`, already registered.
-    uring_engine(passkey, const boost::asio::any_io_executor& ex, const io_uring& ring, int event_fd);
+    uring_engine(passkey,
+                 const boost::asio::any_io_executor& ex,
+                 const io_uring& ring,
+                 int event_fd);
     ~uring_engine() override;
 
     uring_engine(const uring_engine&) = delete;
@@ -74,7 +77,8 @@ public:
     int event_fd() const noexcept { return event_fd_; }
 
 private:
-    using completion = std::variant<pending_completion<write_handler>, pending_completion<read_handler>>;
+    using completion =
+        std::variant<pending_completion<write_handler>, pending_completion<read_handler>>;
 
     // One caller's operation, from initiation until its handler is posted.
     struct op {
@@ -108,14 +112,14 @@ private:
 
     boost::asio::any_io_executor ex_;
     boost::asio::strand<boost::asio::any_io_executor> strand_;  // serialises events_ and armed_
-    int event_fd_;                                               // owned by events_
-    boost::asio::posix::stream_descriptor events_;               // the eventfd the ring signals
+    int event_fd_;                                              // owned by events_
+    boost::asio::posix::stream_descriptor events_;              // the eventfd the ring signals
     bool armed_ = false;  // an async_wait on events_ is pending; strand only
 
     std::mutex mu_;  // guards everything below and all use of ring_
     io_uring ring_;
-    unsigned in_kernel_ = 0;   // requests prepared or submitted and not yet completed
-    std::size_t live_ = 0;     // ops started and not yet finished
+    unsigned in_kernel_ = 0;  // requests prepared or submitted and not yet completed
+    std::size_t live_ = 0;    // ops started and not yet finished
     bool submit_posted_ = false;
     // Ops waiting for room in the kernel. A live op is owned by exactly one of: this
     // queue, the user_data of its requests in the ring, or a local list on its way out.
@@ -123,6 +127,7 @@ private:
 };
 
 // What make_io_engine calls: the engine, or null with `why` set.
-std::shared_ptr<io_engine> make_uring_engine(const boost::asio::any_io_executor& ex, std::string& why);
+std::shared_ptr<io_engine> make_uring_engine(const boost::asio::any_io_executor& ex,
+                                             std::string& why);
 
 }  // namespace fugu::detail

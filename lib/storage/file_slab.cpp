@@ -28,8 +28,7 @@ file_slab::file_slab(std::uint64_t id,
 
 void file_slab::grow_to(std::uint64_t end) noexcept {
     std::uint64_t seen = size_.load(std::memory_order_relaxed);
-    while (seen < end &&
-           !size_.compare_exchange_weak(seen, end, std::memory_order_acq_rel)) {
+    while (seen < end && !size_.compare_exchange_weak(seen, end, std::memory_order_acq_rel)) {
     }
 }
 

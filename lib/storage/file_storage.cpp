@@ -164,17 +164,17 @@ error_code file_storage::lock() {
                       "this file_storage already holds the lock of " + m.directory, lock_path);
     }
     if (m.engine.error) {
-        return m.fail(m.engine.error, "the io_uring engine was requested but cannot be used: " +
-                                          m.engine.note);
+        return m.fail(m.engine.error,
+                      "the io_uring engine was requested but cannot be used: " + m.engine.note);
     }
 
-    auto dir = detail::open_store_directory(m.directory, m.opts.create_if_missing,
-                                            m.opts.directory_mode);
+    auto dir =
+        detail::open_store_directory(m.directory, m.opts.create_if_missing, m.opts.directory_mode);
     if (!dir) {
         const error_code ec = dir.error();
         if (ec == errc::store_not_found) {
-            return m.fail(ec, "no store at " + m.directory +
-                                  " and options.create_if_missing is false");
+            return m.fail(ec,
+                          "no store at " + m.directory + " and options.create_if_missing is false");
         }
         if (ec == boost::system::errc::not_a_directory) {
             return m.fail(ec, m.directory + " exists but is not a directory", m.directory);
@@ -195,8 +195,11 @@ error_code file_storage::lock() {
     if (!lock) {
         const error_code ec = lock.error();
         if (ec == errc::store_locked) {
-            return m.fail(ec, lock_path + " is locked: the store is open in another handle, in "
-                                          "this process or another", lock_path);
+            return m.fail(ec,
+                          lock_path +
+                              " is locked: the store is open in another handle, in "
+                              "this process or another",
+                          lock_path);
         }
         if (ec == errc::not_a_store) {
             return m.fail(ec, lock_path + " is not a regular file, so this is not a Fugu store",
@@ -286,9 +289,8 @@ result<std::shared_ptr<slab>> file_storage::open(std::uint64_t id) {
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
         return m.fail_io(detail::last_errno_code(), "set up", path);
     }
-    return std::make_shared<detail::file_slab>(id, path, std::move(fd),
-                                               static_cast<std::uint64_t>(st.st_size),
-                                               m.engine.engine);
+    return std::make_shared<detail::file_slab>(
+        id, path, std::move(fd), static_cast<std::uint64_t>(st.st_size), m.engine.engine);
 }
 
 error_code file_storage::publish(std::uint64_t id) {

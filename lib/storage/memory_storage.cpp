@@ -32,7 +32,10 @@ public:
     memory_slab(std::uint64_t id,
                 std::shared_ptr<slab_bytes> data,
                 boost::asio::any_io_executor hop)
-        : id_(id), name_("memory:" + std::to_string(id)), data_(std::move(data)), hop_(std::move(hop)) {}
+        : id_(id),
+          name_("memory:" + std::to_string(id)),
+          data_(std::move(data)),
+          hop_(std::move(hop)) {}
 
     std::uint64_t id() const noexcept override { return id_; }
     const std::string& name() const noexcept override { return name_; }
@@ -56,7 +59,8 @@ public:
             std::lock_guard guard(data_->mutex);
             const auto& bytes = data_->bytes;
             if (offset < bytes.size()) {
-                n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), bytes.size() - offset));
+                n = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(out.size(), bytes.size() - offset));
                 if (n) std::memcpy(out.data(), bytes.data() + offset, n);
             }
         }
@@ -127,9 +131,9 @@ struct memory_storage::impl {
 
     const boost::asio::any_io_executor hop;
     mutable std::mutex mutex;
-    bool locked = false;                                          // guarded by mutex
-    std::map<slab_key, std::shared_ptr<slab_bytes>> slabs;        // guarded by mutex
-    diagnostics diag;                                             // guarded by mutex
+    bool locked = false;                                    // guarded by mutex
+    std::map<slab_key, std::shared_ptr<slab_bytes>> slabs;  // guarded by mutex
+    diagnostics diag;                                       // guarded by mutex
 };
 
 memory_storage::memory_storage()
@@ -187,7 +191,8 @@ result<std::shared_ptr<slab>> memory_storage::create(std::uint64_t id, bool temp
     auto data = std::make_shared<slab_bytes>();
     if (!impl_->slabs.emplace(slab_key{id, temporary}, data).second) {
         return impl_->fail(detail::errno_code(EEXIST),
-                           slab_label(id, temporary) + " already exists", slab_label(id, temporary));
+                           slab_label(id, temporary) + " already exists",
+                           slab_label(id, temporary));
     }
     return std::make_shared<memory_slab>(id, std::move(data), impl_->hop);
 }

@@ -113,8 +113,8 @@ result<unique_fd> acquire_lock_file(int dirfd, unsigned file_mode) {
     // O_NONBLOCK: a FIFO planted as LOCK must not block the open; the fd is never read.
     constexpr int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
     bool created = true;
-    unique_fd fd(::openat(dirfd, name.c_str(), flags | O_CREAT | O_EXCL,
-                          static_cast<mode_t>(file_mode)));
+    unique_fd fd(
+        ::openat(dirfd, name.c_str(), flags | O_CREAT | O_EXCL, static_cast<mode_t>(file_mode)));
     if (!fd && errno == EEXIST) {
         created = false;
         fd.reset(::openat(dirfd, name.c_str(), flags));

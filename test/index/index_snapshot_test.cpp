@@ -102,7 +102,7 @@ TEST_CASE("a batch of changes copies each touched node about once", "[index]") {
         // 2000 neighbouring keys live in a few dozen leaves under one or two paths.
         for (std::size_t i = 10'000; i < 12'000; ++i)
             b.put(numbered(i), {static_cast<std::uint32_t>(round), 0, 0});
-        const std::size_t leaves = 2000 * 32 / (fugu::detail::node_capacity / 2) + 2;
+        const std::size_t leaves = 2000 * 32 / (fugu::detail::node_capacity(0) / 2) + 2;
         INFO("round " << round << ": " << b.copied_nodes() - copies << " copies");
         CHECK(b.copied_nodes() - copies <= leaves + 2 * height);
         const index_view v = b.publish();

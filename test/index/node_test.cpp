@@ -35,6 +35,21 @@ TEST_CASE("the shortest separator lies between its two keys", "[index]") {
     CHECK(shortest_separator("\x7f", "\x80") == "\x80");  // bytes compare unsigned
 }
 
+TEST_CASE("key heads never order two keys against their bytes", "[index]") {
+    using fugu::detail::key_head;
+    std::mt19937_64 rng(9);
+    for (int i = 0; i < 100'000; ++i) {
+        std::string a(rng() % 7, '\0'), b(rng() % 7, '\0');
+        for (char& c : a) c = static_cast<char>(rng() % 3 == 0 ? 0 : 0xff - rng() % 2);
+        for (char& c : b) c = static_cast<char>(rng() % 3 == 0 ? 0 : 0xff - rng() % 2);
+        if (key_head(a) < key_head(b) && !(a < b)) FAIL(i);
+        if (key_head(b) < key_head(a) && !(b < a)) FAIL(i);
+    }
+    CHECK(key_head("") == 0);
+    CHECK(key_head("\xff") == 0xff000000u);
+    CHECK(key_head("abcdef") == key_head("abcd"));
+}
+
 TEST_CASE("a node keeps its entries through edits and compactions", "[index]") {
     std::mt19937_64 rng(3);
     node_ptr n(node::make(0));

@@ -22,7 +22,8 @@ using boost::system::error_code;
 using fugu::test::file_fd;
 using fugu::test::pattern;
 
-TEST_CASE("many small writes in flight at once all land, and run() waits for them", "[io][engine]") {
+TEST_CASE("many small writes in flight at once all land, and run() waits for them",
+          "[io][engine]") {
     // More requests than the io_uring engine lets into the kernel at once, so some wait
     // in its queue; every tenth is synced.
     constexpr std::size_t count = 2000;
@@ -71,21 +72,22 @@ TEST_CASE("handlers run on their associated strand and never inside the initiati
     bool read_returned = false;
     asio::post(ctx, [&] {
         engine->async_write(f.get(), 0, rec, true, asio::bind_executor(strand, [&](error_code ec) {
-            CHECK_FALSE(ec);
-            ++calls;
-            if (strand.running_in_this_thread()) ++on_strand;
-            if (!returned) ++inline_calls;
-            // Chain a read from inside the handler, as callers do.
-            auto on_read = [&](error_code rec_ec, std::size_t n) {
-                CHECK_FALSE(rec_ec);
-                CHECK(n == back.size());
-                ++calls;
-                if (strand.running_in_this_thread()) ++on_strand;
-                if (!read_returned) ++inline_calls;
-            };
-            engine->async_read(f.get(), 0, back, asio::bind_executor(strand, on_read));
-            read_returned = true;
-        }));
+                                CHECK_FALSE(ec);
+                                ++calls;
+                                if (strand.running_in_this_thread()) ++on_strand;
+                                if (!returned) ++inline_calls;
+                                // Chain a read from inside the handler, as callers do.
+                                auto on_read = [&](error_code rec_ec, std::size_t n) {
+                                    CHECK_FALSE(rec_ec);
+                                    CHECK(n == back.size());
+                                    ++calls;
+                                    if (strand.running_in_this_thread()) ++on_strand;
+                                    if (!read_returned) ++inline_calls;
+                                };
+                                engine->async_read(f.get(), 0, back,
+                                                   asio::bind_executor(strand, on_read));
+                                read_returned = true;
+                            }));
         returned = true;
     });
     ctx.run();
@@ -109,9 +111,9 @@ TEST_CASE("a handler bound to another io_context keeps that context running unti
     asio::io_context handler_ctx;
     bool ran_here = false;
     engine->async_write(f.get(), 0, rec, true, asio::bind_executor(handler_ctx, [&](error_code ec) {
-        CHECK_FALSE(ec);
-        ran_here = handler_ctx.get_executor().running_in_this_thread();
-    }));
+                            CHECK_FALSE(ec);
+                            ran_here = handler_ctx.get_executor().running_in_this_thread();
+                        }));
     handler_ctx.run();  // without the engine's outstanding work this would return at once
     CHECK(ran_here);
 

@@ -25,11 +25,15 @@ using fugu::test::pattern;
 
 namespace {
 
-asio::awaitable<void> write_at(io_engine& e, int fd, std::uint64_t off, std::span<const std::byte> d, bool sync) {
+asio::awaitable<void> write_at(
+    io_engine& e, int fd, std::uint64_t off, std::span<const std::byte> d, bool sync) {
     co_await fugu::detail::async_write(e, fd, off, d, sync, asio::use_awaitable);
 }
 
-asio::awaitable<std::vector<std::byte>> read_at(io_engine& e, int fd, std::uint64_t off, std::size_t n) {
+asio::awaitable<std::vector<std::byte>> read_at(io_engine& e,
+                                                int fd,
+                                                std::uint64_t off,
+                                                std::size_t n) {
     std::vector<std::byte> buf(n);
     std::size_t got = co_await fugu::detail::async_read(e, fd, off, buf, asio::use_awaitable);
     buf.resize(got);
@@ -45,14 +49,19 @@ auto with_engine(F make) {
 }
 
 // Each operation's error, as a value.
-asio::awaitable<error_code> write_ec(io_engine& e, int fd, std::span<const std::byte> d, bool sync) {
-    auto [ec] = co_await fugu::detail::async_write(e, fd, 0, d, sync, asio::as_tuple(asio::use_awaitable));
+asio::awaitable<error_code> write_ec(io_engine& e,
+                                     int fd,
+                                     std::span<const std::byte> d,
+                                     bool sync) {
+    auto [ec] =
+        co_await fugu::detail::async_write(e, fd, 0, d, sync, asio::as_tuple(asio::use_awaitable));
     co_return ec;
 }
 
 asio::awaitable<error_code> read_ec(io_engine& e, int fd) {
     std::vector<std::byte> buf(10);
-    auto [ec, n] = co_await fugu::detail::async_read(e, fd, 0, buf, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await fugu::detail::async_read(e, fd, 0, buf, asio::as_tuple(asio::use_awaitable));
     CHECK(n == 0);
     co_return ec;
 }

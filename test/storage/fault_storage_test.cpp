@@ -44,7 +44,9 @@ asio::awaitable<void> synced_then_unsynced(fault_storage& st) {
     REQUIRE_FALSE(ec);
 }
 
-std::shared_ptr<fault_storage> image_of(fault_storage& st, crash_mode mode, std::uint64_t seed = 0) {
+std::shared_ptr<fault_storage> image_of(fault_storage& st,
+                                        crash_mode mode,
+                                        std::uint64_t seed = 0) {
     auto img = st.crash_image(mode, seed);
     REQUIRE(img);
     return img;
@@ -120,8 +122,7 @@ asio::awaitable<void> appended_blocks(fault_storage& st, std::vector<std::byte>&
 
 }  // namespace
 
-TEST_CASE("a tear crash image keeps synced bytes and cuts unsynced ones at a sector",
-          "[storage]") {
+TEST_CASE("a tear crash image keeps synced bytes and cuts unsynced ones at a sector", "[storage]") {
     asio::io_context ctx;
     fault_storage st(ctx.get_executor());
     REQUIRE_FALSE(st.lock());
@@ -163,20 +164,20 @@ TEST_CASE("fail_at fails one operation, or every later one when persistent", "[s
     REQUIRE(st.create(1, false).has_value());  // op 1
     st.fail_at(2, enospc);
     CHECK(st.create(2, false).error() == boost::system::errc::no_space_on_device);  // op 2
-    CHECK(st.create(3, false).has_value());                                                       // op 3
+    CHECK(st.create(3, false).has_value());                                         // op 3
     CHECK(st.op_count() == 3);
     auto l = st.list();
     REQUIRE(l.has_value());
     CHECK(l->size() == 2);  // the failed create changed nothing
 
     st.fail_at(5, eio, true);
-    CHECK(st.open(1).has_value());                                                         // op 4
-    CHECK(st.open(1).error() == boost::system::errc::io_error);               // op 5
-    CHECK(st.publish(9) == boost::system::errc::io_error);                    // op 6
-    CHECK(st.remove(1, false) == boost::system::errc::io_error);              // op 7
+    CHECK(st.open(1).has_value());                                // op 4
+    CHECK(st.open(1).error() == boost::system::errc::io_error);   // op 5
+    CHECK(st.publish(9) == boost::system::errc::io_error);        // op 6
+    CHECK(st.remove(1, false) == boost::system::errc::io_error);  // op 7
     CHECK(st.contents(1));
     st.clear_faults();
-    CHECK_FALSE(st.remove(1, false));                                          // op 8
+    CHECK_FALSE(st.remove(1, false));  // op 8
     CHECK_FALSE(st.contents(1));
 }
 
@@ -188,9 +189,9 @@ asio::awaitable<void> short_write(fault_storage& st) {
     st.fail_at(2, eio, false, 3);
     auto ec = co_await fugu::test::write_text(**s, 0, "abcdef", true);  // op 2
     CHECK(ec == eio);
-    CHECK(text_of(st.contents(1)) == "abc");     // the prefix landed
+    CHECK(text_of(st.contents(1)) == "abc");         // the prefix landed
     CHECK(text_of(st.durable_contents(1)).empty());  // but its sync failed
-    ec = co_await fugu::test::sync_slab(**s);  // op 3
+    ec = co_await fugu::test::sync_slab(**s);        // op 3
     REQUIRE_FALSE(ec);
     CHECK(text_of(st.durable_contents(1)) == "abc");
 
@@ -243,8 +244,7 @@ asio::awaitable<void> power_cut(fault_storage& st) {
 
 }  // namespace
 
-TEST_CASE("a power cut fails that operation and every later one and changes nothing",
-          "[storage]") {
+TEST_CASE("a power cut fails that operation and every later one and changes nothing", "[storage]") {
     asio::io_context ctx;
     fault_storage st(ctx.get_executor());
     REQUIRE_FALSE(st.lock());

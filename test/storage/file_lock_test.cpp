@@ -76,8 +76,8 @@ TEST_CASE("a child exec'd while the store is locked inherits neither the lock no
     fugu::test::temp_dir tmp;
     const std::string dir = fs::canonical(tmp.path()).string();
     asio::io_context ctx;
-    auto st = std::make_unique<fugu::file_storage>(ctx.get_executor(), dir,
-                                                   fugu::test::engine_options());
+    auto st =
+        std::make_unique<fugu::file_storage>(ctx.get_executor(), dir, fugu::test::engine_options());
     REQUIRE_FALSE(st->lock());
 
     fugu::test::child_process child({FUGU_LOCK_PROBE_PATH, "wait"});

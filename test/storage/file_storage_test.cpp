@@ -234,8 +234,7 @@ TEST_CASE("a FIFO named like a slab fails list and open without hanging", "[stor
     CHECK(o.error() == fugu::errc::corruption);
 }
 
-TEST_CASE("files and the directory get the configured modes under umask 022",
-          "[storage][engine]") {
+TEST_CASE("files and the directory get the configured modes under umask 022", "[storage][engine]") {
     fugu::test::umask_scope mask(022);
     fugu::test::temp_dir tmp;
     asio::io_context ctx;
@@ -446,8 +445,7 @@ TEST_CASE("truncate cuts a slab durably and the size follows the file", "[storag
     fugu::test::run_coro(ctx, truncate_and_reopen(st));
 }
 
-TEST_CASE("in-flight writes keep their slab open after every handle is gone",
-          "[storage][engine]") {
+TEST_CASE("in-flight writes keep their slab open after every handle is gone", "[storage][engine]") {
     fugu::test::temp_dir tmp;
     asio::io_context ctx;
     fugu::file_storage st(ctx.get_executor(), tmp.str(), fugu::test::engine_options());

@@ -83,8 +83,9 @@ std::vector<std::byte> torn_image(const slab_state& s, std::uint64_t& rng) {
     std::vector<std::byte> image = s.durable;
     const std::uint64_t kept_end = std::min(cut, size);
     if (lo < kept_end) {
-        put(image, lo, std::span(cur).subspan(static_cast<std::size_t>(lo),
-                                              static_cast<std::size_t>(kept_end - lo)));
+        put(image, lo,
+            std::span(cur).subspan(static_cast<std::size_t>(lo),
+                                   static_cast<std::size_t>(kept_end - lo)));
     }
     // Powersafe overwrite: the torn sector never reaches into synced bytes.
     const std::uint64_t torn_begin = std::max<std::uint64_t>(cut, s.durable.size());
@@ -183,7 +184,10 @@ public:
     using state = fault_storage::state;
 
     fault_slab(std::shared_ptr<state> st, std::shared_ptr<slab_state> data, std::uint64_t id)
-        : st_(std::move(st)), data_(std::move(data)), id_(id), name_("fault:" + std::to_string(id)) {}
+        : st_(std::move(st)),
+          data_(std::move(data)),
+          id_(id),
+          name_("fault:" + std::to_string(id)) {}
 
     std::uint64_t id() const noexcept override { return id_; }
     const std::string& name() const noexcept override { return name_; }
@@ -246,7 +250,8 @@ public:
             ec = st_->begin(fault_op::read, id_, false, offset, out.size()).injected;
             const auto& cur = data_->current;
             if (!ec && offset < cur.size()) {
-                n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), cur.size() - offset));
+                n = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(out.size(), cur.size() - offset));
                 std::memcpy(out.data(), cur.data() + offset, n);
             }
         }
@@ -290,14 +295,22 @@ private:
 
 std::string_view to_string(fault_op op) noexcept {
     switch (op) {
-        case fault_op::create: return "create";
-        case fault_op::open: return "open";
-        case fault_op::write: return "write";
-        case fault_op::sync: return "sync";
-        case fault_op::read: return "read";
-        case fault_op::publish: return "publish";
-        case fault_op::remove: return "remove";
-        case fault_op::truncate: return "truncate";
+        case fault_op::create:
+            return "create";
+        case fault_op::open:
+            return "open";
+        case fault_op::write:
+            return "write";
+        case fault_op::sync:
+            return "sync";
+        case fault_op::read:
+            return "read";
+        case fault_op::publish:
+            return "publish";
+        case fault_op::remove:
+            return "remove";
+        case fault_op::truncate:
+            return "truncate";
     }
     return "?";
 }
@@ -352,7 +365,8 @@ result<std::shared_ptr<slab>> fault_storage::create(std::uint64_t id, bool tempo
     std::lock_guard guard(st.mutex);
     if (!st.powered_off && !st.locked) return make_error_code(errc::store_closed);
     if (auto ec = st.begin(fault_op::create, id, temporary).injected) return ec;
-    if (st.slabs.contains({id, temporary})) return st.refuse(EEXIST, "already exists", id, temporary);
+    if (st.slabs.contains({id, temporary}))
+        return st.refuse(EEXIST, "already exists", id, temporary);
     auto data = std::make_shared<slab_state>();
     st.slabs.emplace(slab_key{id, temporary}, entry{data, false});
     if (!temporary) st.sync_directory();
@@ -389,7 +403,8 @@ error_code fault_storage::remove(std::uint64_t id, bool temporary) {
     std::lock_guard guard(st.mutex);
     if (!st.powered_off && !st.locked) return make_error_code(errc::store_closed);
     if (auto ec = st.begin(fault_op::remove, id, temporary).injected) return ec;
-    if (st.slabs.erase({id, temporary}) == 0) return st.refuse(ENOENT, "does not exist", id, temporary);
+    if (st.slabs.erase({id, temporary}) == 0)
+        return st.refuse(ENOENT, "does not exist", id, temporary);
     st.sync_directory();
     return {};
 }
@@ -399,7 +414,10 @@ diagnostics fault_storage::last_diagnostics() const {
     return state_->diag;
 }
 
-void fault_storage::fail_at(std::uint64_t n, error_code ec, bool persistent, std::size_t written_prefix) {
+void fault_storage::fail_at(std::uint64_t n,
+                            error_code ec,
+                            bool persistent,
+                            std::size_t written_prefix) {
     std::lock_guard guard(state_->mutex);
     state_->fault = state::planned_fault{n, ec, persistent, written_prefix};
 }
@@ -430,7 +448,8 @@ std::vector<fault_op_record> fault_storage::op_log() const {
     return state_->log;
 }
 
-std::optional<std::vector<std::byte>> fault_storage::contents(std::uint64_t id, bool temporary) const {
+std::optional<std::vector<std::byte>> fault_storage::contents(std::uint64_t id,
+                                                              bool temporary) const {
     std::lock_guard guard(state_->mutex);
     const auto it = state_->slabs.find({id, temporary});
     if (it == state_->slabs.end()) return std::nullopt;
@@ -438,14 +457,15 @@ std::optional<std::vector<std::byte>> fault_storage::contents(std::uint64_t id, 
 }
 
 std::optional<std::vector<std::byte>> fault_storage::durable_contents(std::uint64_t id,
-                                                                     bool temporary) const {
+                                                                      bool temporary) const {
     std::lock_guard guard(state_->mutex);
     const auto it = state_->slabs.find({id, temporary});
     if (it == state_->slabs.end() || !it->second.name_durable) return std::nullopt;
     return it->second.slab->durable;
 }
 
-std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode, std::uint64_t seed) const {
+std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
+                                                          std::uint64_t seed) const {
     auto image = std::make_shared<state>(state_->hop);
     std::lock_guard guard(state_->mutex);
     for (const auto& [key, e] : state_->slabs) {
@@ -459,9 +479,15 @@ std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode, std::
         }
         std::vector<std::byte> bytes;
         switch (mode) {
-            case crash_mode::drop: bytes = e.slab->durable; break;
-            case crash_mode::keep: bytes = e.slab->current; break;
-            case crash_mode::tear: bytes = torn_image(*e.slab, rng); break;
+            case crash_mode::drop:
+                bytes = e.slab->durable;
+                break;
+            case crash_mode::keep:
+                bytes = e.slab->current;
+                break;
+            case crash_mode::tear:
+                bytes = torn_image(*e.slab, rng);
+                break;
         }
         auto copy = std::make_shared<slab_state>();
         copy->current = bytes;

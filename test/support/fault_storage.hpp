@@ -83,7 +83,9 @@ public:
     // `written_prefix` bytes (unsynced), so a short write is modelled; a prefix at least
     // as long as the write means the write landed and its sync failed. Replaces any
     // earlier fail_at.
-    void fail_at(std::uint64_t n, error_code ec, bool persistent = false,
+    void fail_at(std::uint64_t n,
+                 error_code ec,
+                 bool persistent = false,
                  std::size_t written_prefix = 0);
     // Removes what fail_at set up (not a power cut).
     void clear_faults();

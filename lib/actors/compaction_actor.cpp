@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+#include "actors/compaction_actor.hpp"
+
+#include "actors/version.hpp"
+#include "format/record.hpp"
+#include "format/slab_header.hpp"
+#include "io/await.hpp"
+#include "slab_reader.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace fugu::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+// Compaction writes its output in pieces of this size (unsynced until the seal).
+constexpr std::size_t write_chunk = std::size_t{4} << 20;
+}  // namespace
+
+compaction_actor::compaction_actor(asio::any_io_executor ex,
+                                   std::shared_ptr<store_shared> shared,
+                                   inbox_channel<index_message>& index)
+    : strand_(asio::make_strand(ex)), shared_(std::move(shared)), inbox_(strand_, 64), index_(index) {}
+
+asio::awaitable<void> compaction_actor::run() {
+    for (;;) {
+        auto [ec, msg] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        if (std::holds_alternative<compaction_poke>(msg)) {
+            if (shared_->opts.background_compaction && !shared_->closing.load()) co_await pass(false);
+        } else if (auto* r = std::get_if<std::unique_ptr<compact_request>>(&msg)) {
+            auto req = std::move(*r);
+            co_await pass(true);
+            std::move(req->completion).complete(error_code{});
+        } else if (auto* rel = std::get_if<slab_released>(&msg)) {
+            if (retired_.erase(rel->id)) {
+                // Its merged successor is published and durable; a failed delete only
+                // leaves a file the next open removes as superseded.
+                if (auto e = shared_->storage->remove(rel->id, false))
+                    shared_->set_compaction_error("removing merged slab " + std::to_string(rel->id) +
+                                                  " failed: " + e.message());
+            }
+        } else {
+            index_message out(compaction_stopped{});
+            co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> compaction_actor::pass(bool forced) {
+    const published_state state = shared_->published();
+    if (!state.latest) co_return;
+    std::vector<segment_load> loads;
+    for (const auto& s : state.stats.segments)
+        loads.push_back(segment_load{s.id, s.size_bytes, s.live_bytes, s.sealed});
+    auto plan = plan_compaction(loads, shared_->opts.compaction_threshold, forced);
+    if (!plan) co_return;
+    if (auto ec = co_await merge(state, *plan)) {
+        if (ec != asio::error::operation_aborted)
+            shared_->set_compaction_error("compaction failed: " + ec.message());
+    }
+}
+
+asio::awaitable<void> compaction_actor::pace(std::uint64_t bytes_written,
+                                             std::chrono::steady_clock::time_point started) {
+    const std::uint64_t rate = shared_->opts.compaction_rate_limit;
+    if (rate == 0) co_return;
+    // Wait until the bytes written so far fit the budget: an intentional throttle.
+    const auto due = started + std::chrono::microseconds(bytes_written * 1'000'000 / rate);
+    if (due <= std::chrono::steady_clock::now()) co_return;
+    asio::steady_timer t(strand_, due);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<error_code> compaction_actor::merge(const published_state& state,
+                                                    const compaction_plan& plan) {
+    const auto& segs = state.stats.segments;
+    const version& v = *state.latest;
+    const auto started = std::chrono::steady_clock::now();
+
+    // The sources, oldest first, with their slabs.
+    std::vector<std::shared_ptr<slab_handle>> sources;
+    std::uint64_t first_sequence = ~std::uint64_t{0};
+    for (std::size_t i = plan.first; i < plan.first + plan.count; ++i) {
+        auto it = v.segments->find(static_cast<std::uint32_t>(segs[i].id));
+        if (it == v.segments->end()) co_return make_error_code(errc::corruption);
+        sources.push_back(it->second);
+        std::array<std::byte, format::slab_header_size> hb{};
+        auto r = co_await read_at(it->second->slab(), 0, hb);
+        if (r.ec) co_return r.ec;
+        auto h = format::decode_slab_header(hb);
+        if (!h.status.ok()) co_return make_error_code(errc::corruption);
+        first_sequence = std::min(first_sequence, h.header.first_sequence);
+    }
+
+    const std::uint64_t id = shared_->next_slab_id.fetch_add(1);
+    auto created = shared_->storage->create(id, true);
+    if (!created) co_return created.error();
+    std::shared_ptr<fugu::slab> out = std::move(*created);
+    auto abandon = [&](error_code ec) {
+        out.reset();
+        shared_->storage->remove(id, true);
+        return ec;
+    };
+
+    format::slab_header header;
+    header.kind = format::slab_kind::merged;
+    header.slab_id = id;
+    header.min_generation = segs[plan.first].min_generation;
+    header.max_generation = segs[plan.first + plan.count - 1].max_generation;
+    header.first_sequence = first_sequence;
+    std::vector<std::byte> buf(format::slab_header_size);
+    format::encode_slab_header(header, std::span<std::byte, format::slab_header_size>(buf.data(), format::slab_header_size));
+
+    compaction_result result;
+    std::uint64_t pos = 0;  // where buf starts in the output
+    std::uint64_t records = 0, min_seq = 0, max_seq = 0;
+    std::vector<format::put_ref> puts;
+    std::vector<std::string_view> removes;
+    std::vector<value_ref> from;
+    std::vector<std::uint32_t> offsets;
+
+    for (const auto& src : sources) {
+        fugu::slab& s = src->slab();
+        const auto sid = static_cast<std::uint32_t>(s.id());
+        slab_reader reader(s);
+        std::uint64_t at = format::slab_header_size;
+        while (at < reader.size()) {
+            if (shared_->closing.load()) co_return abandon(asio::error::operation_aborted);
+            auto hb = co_await reader.get(at, std::min<std::uint64_t>(format::record_header_size,
+                                                                      reader.size() - at));
+            if (!hb) co_return abandon(hb.error());
+            auto h = format::decode_record_header(*hb);
+            if (!h.status.ok() || h.header.record_size() > reader.size() - at)
+                co_return abandon(make_error_code(errc::corruption));
+            if (h.header.type == format::record_type::seal) break;
+            const std::uint64_t body_at = at + format::record_header_size;
+            auto body = co_await reader.get(body_at, h.header.body_length);
+            if (!body) co_return abandon(body.error());
+            puts.clear();
+            removes.clear();
+            from.clear();
+            auto visit = [&](const auto& e) {
+                using T = std::decay_t<decltype(e)>;
+                if constexpr (std::is_same_v<T, format::put_view>) {
+                    const value_ref ref{sid, static_cast<std::uint32_t>(body_at + e.value_offset_in_body),
+                                        e.value_length};
+                    // Live only if the version we plan from still points exactly here.
+                    if (v.index.find(e.key) == std::optional<value_ref>(ref)) {
+                        const char* p = reinterpret_cast<const char*>(body->data()) + e.value_offset_in_body;
+                        puts.push_back({e.key, std::string_view(p, e.value_length)});
+                        from.push_back(ref);
+                    }
+                } else if (!plan.drop_tombstones) {
+                    removes.push_back(e.key);
+                }
+            };
+            auto st = format::decode_commit_body(h.header, *body, visit);
+            if (!st.ok()) co_return abandon(make_error_code(errc::corruption));
+            at += h.header.record_size();
+            if (puts.empty() && removes.empty()) continue;
+
+            const std::uint64_t record_at = pos + buf.size();
+            offsets.assign(puts.size(), 0);
+            auto appended = format::append_commit_record(buf, puts, removes, h.header.sequence, 0, offsets);
+            if (!appended) co_return abandon(appended.error());
+            for (std::size_t i = 0; i < puts.size(); ++i) {
+                moved_entry m;
+                m.key_offset = static_cast<std::uint32_t>(result.keys.size());
+                m.key_length = static_cast<std::uint32_t>(puts[i].key.size());
+                result.keys.append(puts[i].key);
+                m.from = from[i];
+                m.to = value_ref{static_cast<std::uint32_t>(id),
+                                 static_cast<std::uint32_t>(record_at + offsets[i]), from[i].length};
+                result.moves.push_back(m);
+            }
+            if (!records) min_seq = h.header.sequence;
+            max_seq = h.header.sequence;
+            ++records;
+            if (buf.size() >= write_chunk) {
+                if (auto ec = co_await write_at(*out, pos, buf, false)) co_return abandon(ec);
+                pos += buf.size();
+                buf.clear();
+                co_await pace(pos, started);
+            }
+        }
+    }
+
+    format::seal_body seal;
+    seal.record_count = records;
+    seal.data_end = pos + buf.size();
+    seal.min_sequence = records ? min_seq : first_sequence;
+    seal.max_sequence = records ? max_seq : (first_sequence ? first_sequence - 1 : 0);
+    format::append_seal_record(buf, seal, 0);
+    // One synced write ends the slab: everything before it was written unsynced, and the
+    // fdatasync after the seal covers it all.
+    if (auto ec = co_await write_at(*out, pos, buf, true)) co_return abandon(ec);
+    pos += buf.size();
+    if (shared_->closing.load()) co_return abandon(asio::error::operation_aborted);
+    if (auto ec = shared_->storage->publish(id)) co_return abandon(ec);
+    out.reset();
+    auto reopened = shared_->storage->open(id);
+    if (!reopened) {
+        // Published but unreadable here: the sources stay in use; the next open sorts it out.
+        co_return reopened.error();
+    }
+
+    auto& c = shared_->counters;
+    c.compactions.fetch_add(1, std::memory_order_relaxed);
+    c.bytes_rewritten.fetch_add(pos, std::memory_order_relaxed);
+    c.bytes_written.fetch_add(pos, std::memory_order_relaxed);
+
+    result.output.handle = std::make_shared<slab_handle>(std::move(*reopened));
+    result.output.min_generation = header.min_generation;
+    result.output.max_generation = header.max_generation;
+    result.output.merged = true;
+    result.output.sealed = true;
+    for (const auto& src : sources) {
+        result.sources.push_back(static_cast<std::uint32_t>(src->slab().id()));
+        retired_.insert(src->slab().id());
+    }
+    sources.clear();
+    index_message msg(std::move(result));
+    co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+    co_return error_code{};
+}
+
+}  // namespace fugu::detail

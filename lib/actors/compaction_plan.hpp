@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// The compaction actor's decision, kept free of Asio so it can be tested directly: given
+// the slabs in generation order, whether to merge now and which run of adjacent sealed
+// slabs to merge. Pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace fugu::detail {
+
+struct segment_load {
+    std::uint64_t id = 0;
+    std::uint64_t size = 0;  // bytes on disk
+    std::uint64_t live = 0;  // key + value bytes the newest version refers to
+    bool sealed = false;     // the output slab is the only unsealed one
+};
+
+struct compaction_plan {
+    std::size_t first = 0;  // index of the first slab of the run
+    std::size_t count = 0;  // slabs in the run
+    // The run starts at the oldest generation, so nothing older can hold a removed key:
+    // tombstones can go.
+    bool drop_tombstones = false;
+};
+
+// Longest run merged at once.
+inline constexpr std::size_t max_compaction_run = 4;
+
+// REQUIRES: `segments` in generation order. Without `forced`, a merge is planned only when
+// live bytes are below `threshold` of the bytes of sealed slabs. The run is the window of
+// 1..max_compaction_run adjacent sealed slabs that drops the most stale bytes per live byte
+// copied (ties: the longer run, which also keeps the number of slabs down).
+std::optional<compaction_plan> plan_compaction(std::span<const segment_load> segments,
+                                               double threshold,
+                                               bool forced) noexcept;
+
+}  // namespace fugu::detail
