@@ -68,7 +68,7 @@ struct config {
     std::uint64_t batch_keys = 2'000'000;  // per 100-key change-set run
     unsigned durable_seconds = 5;
     std::uint64_t read_fill = 1'000'000;
-    std::uint64_t reads = 1'000'000;  // per read run
+    std::uint64_t reads = 500'000;  // per read run
     std::vector<std::uint64_t> index_fills{1'000'000, 10'000'000};
 
     bool wants(const std::string& name) const { return only.empty() || only.count(name) != 0; }
@@ -85,7 +85,7 @@ void usage(const char* argv0) {
         "  durable  fsync saves of one key, 1 and 16 in flight, 5 s each, next to fio's\n"
         "           4 KiB write + fdatasync rate on the same directory\n"
         "  reads    random point reads through one snapshot after filling 1M keys and\n"
-        "           reopening, 1 and 16 in flight (1M reads each)\n"
+        "           reopening, 1 and 16 in flight (500k reads each)\n"
         "  index    RAM per key after filling 1M and 10M random keys (8-byte values)\n"
         "\n"
         "  --dir DIR      where the stores go: a new directory is made inside DIR and removed\n"

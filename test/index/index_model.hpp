@@ -50,7 +50,7 @@ inline value_ref random_ref(std::mt19937_64& rng) {
 class key_source {
 public:
     explicit key_source(std::uint64_t seed) : rng_(seed) {
-        for (std::size_t len : {100u, 600u, 1000u}) {
+        for (std::size_t len : {100u, 600u, 1022u}) {
             std::string p;
             for (std::size_t i = 0; i < len; ++i) p += static_cast<char>('A' + rng_() % 3);
             prefixes_.push_back(std::move(p));

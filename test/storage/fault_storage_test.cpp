@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // fault_storage, the crash-test storage: which bytes survive a power cut (drop, keep,
 // tear), when a sync covers a write, injected failures, power cuts and the op log.
+#include "storage/slab_await.hpp"
 #include "storage/storage_test_util.hpp"
 #include "support/fault_storage.hpp"
 #include "support/run_coro.hpp"
-
-#include "storage/slab_await.hpp"
 
 #include <boost/asio/io_context.hpp>
 

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 // file_storage on a real directory, once per I/O engine: slab lifecycle, strict names,
 // refusal of links and FIFOs, permissions, and the errors lock() gives for bad places.
+#include "storage/slab_await.hpp"
 #include "storage/storage_test_util.hpp"
 #include "support/run_coro.hpp"
 #include "support/temp_dir.hpp"
 
-#include "storage/slab_await.hpp"
-
 #include <fugu/file_storage.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // memory_storage: the slab lifecycle, the lock, data surviving a close and reopen on the
 // same object, and completions that never run inside the initiating call.
+#include "storage/slab_await.hpp"
 #include "storage/storage_test_util.hpp"
 #include "support/run_coro.hpp"
-
-#include "storage/slab_await.hpp"
 
 #include <fugu/memory_storage.hpp>
 
