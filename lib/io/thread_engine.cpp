@@ -3,6 +3,7 @@
 // thread_engine.hpp for ownership.
 #include "io/thread_engine.hpp"
 
+#include "io/cached_read.hpp"
 #include "io/completion.hpp"
 
 #include <boost/asio/post.hpp>
@@ -89,6 +90,10 @@ void thread_engine::async_read(int fd,
                                std::span<std::byte> out,
                                read_handler handler) {
     pending_completion<read_handler> done(std::move(handler), ex_);
+    if (read_cached(fd, offset, out)) {
+        std::move(done).complete(error_code{}, out.size());
+        return;
+    }
     auto work = [fd, offset, out, done = std::move(done)]() mutable {
         std::size_t n = 0;
         error_code ec = pread_full(fd, offset, out, n);

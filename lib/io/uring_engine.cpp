@@ -5,6 +5,8 @@
 // least 2-byte alignment.
 #include "io/uring_engine.hpp"
 
+#include "io/cached_read.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
@@ -118,6 +120,10 @@ void uring_engine::async_read(int fd,
                               std::span<std::byte> out,
                               read_handler handler) {
     pending_completion<read_handler> done(std::move(handler), ex_);
+    if (read_cached(fd, offset, out)) {
+        std::move(done).complete(error_code{}, out.size());
+        return;
+    }
     start(std::unique_ptr<op>(
         new op{fd, out.data(), io_progress::read(offset, out.size()), std::move(done)}));
 }

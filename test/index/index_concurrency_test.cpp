@@ -59,7 +59,7 @@ std::string check_version(const index_view& v) {
 
 }  // namespace
 
-TEST_CASE("readers on other threads see whole versions while the builder publishes", "[index]") {
+TEST_CASE("readers on other threads see whole versions while the builder publishes", "[index][concurrency]") {
     const std::size_t nodes_before = fugu::detail::live_nodes();
     std::mutex mutex;
     index_view latest;  // guarded by mutex
