@@ -3,7 +3,7 @@
 // thread_engine.hpp for ownership.
 #include "io/thread_engine.hpp"
 
-#include "io/cached_read.hpp"
+#include "io/page_cache.hpp"
 #include "io/completion.hpp"
 
 #include <boost/asio/post.hpp>
@@ -77,6 +77,15 @@ void thread_engine::async_write(int fd,
                                 bool sync,
                                 write_handler handler) {
     pending_completion<write_handler> done(std::move(handler), ex_);
+    if (!sync) {
+        const std::size_t n = write_cached(fd, offset, data);
+        if (n == data.size()) {
+            std::move(done).complete(error_code{});
+            return;
+        }
+        offset += n;
+        data = data.subspan(n);
+    }
     auto work = [fd, offset, data, sync, done = std::move(done)]() mutable {
         error_code ec = pwrite_all(fd, offset, data);
         if (!ec && sync) ec = datasync(fd);

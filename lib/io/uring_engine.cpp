@@ -5,7 +5,7 @@
 // least 2-byte alignment.
 #include "io/uring_engine.hpp"
 
-#include "io/cached_read.hpp"
+#include "io/page_cache.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -108,9 +108,18 @@ void uring_engine::async_write(int fd,
                                std::span<const std::byte> data,
                                bool sync,
                                write_handler handler) {
+    pending_completion<write_handler> done(std::move(handler), ex_);
+    if (!sync) {
+        const std::size_t n = write_cached(fd, offset, data);
+        if (n == data.size()) {
+            std::move(done).complete(error_code{});
+            return;
+        }
+        offset += n;
+        data = data.subspan(n);
+    }
     // The op never writes through buf for a write; const is restored at the ring.
     auto* buf = const_cast<std::byte*>(data.data());
-    pending_completion<write_handler> done(std::move(handler), ex_);
     start(std::unique_ptr<op>(
         new op{fd, buf, io_progress::write(offset, data.size(), sync), std::move(done)}));
 }
