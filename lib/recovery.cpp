@@ -8,6 +8,7 @@
 #include "slab_reader.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,10 @@ private:
 
 void recoverer::unaccount(std::string_view key, const value_ref& old) {
     auto it = index_.segments.find(old.slab);
-    if (it != index_.segments.end()) it->second.live_bytes -= key.size() + old.length;
+    if (it != index_.segments.end()) {
+        it->second.live_bytes -= key.size() + old.length;
+        it->second.live_entries -= 1;
+    }
 }
 
 // Damage at `at`. In the newest log slab it is a torn tail unless a later valid record
@@ -140,7 +144,9 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
                         const value_ref ref{id, static_cast<std::uint32_t>(body_at + e.value_offset_in_body),
                                             e.value_length};
                         if (auto old = builder_.put(e.key, ref)) unaccount(e.key, *old);
-                        index_.segments[id].live_bytes += e.key.size() + e.value_length;
+                        auto& seg = index_.segments[id];
+                        seg.live_bytes += e.key.size() + e.value_length;
+                        seg.live_entries += 1;
                     } else {
                         if (auto old = builder_.remove(e.key)) unaccount(e.key, *old);
                     }

@@ -17,6 +17,7 @@ struct segment_stats {
     std::uint64_t size_bytes = 0;   // bytes in the slab, headers and records included
     std::uint64_t live_bytes = 0;   // key and value bytes the current version still refers to
     std::uint64_t stale_bytes = 0;  // size_bytes - live_bytes
+    std::uint64_t live_entries = 0; // keys whose current value is in this slab
     bool merged = false;            // written by compaction rather than by the writer
     bool sealed = false;            // complete; only the output slab is unsealed
 };

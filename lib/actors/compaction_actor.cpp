@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "actors/compaction_actor.hpp"
 
+#include "actors/merge_builder.hpp"
 #include "actors/version.hpp"
 #include "format/record.hpp"
 #include "format/slab_header.hpp"
@@ -60,7 +61,13 @@ asio::awaitable<void> compaction_actor::pass(bool forced) {
     if (!state.latest) co_return;
     std::vector<segment_load> loads;
     for (const auto& s : state.stats.segments)
-        loads.push_back(segment_load{s.id, s.size_bytes, s.live_bytes, s.sealed});
+    {
+        // What the live entries would take in a merged slab: key, value and each put's
+        // fixed framing (a merged slab's record headers are amortised over 64 KiB).
+        const std::uint64_t encoded =
+            s.live_bytes + s.live_entries * (format::put_entry_fixed_size + format::value_crc_size);
+        loads.push_back(segment_load{s.id, s.size_bytes, encoded, s.sealed});
+    }
     auto plan = plan_compaction(loads, shared_->opts.compaction_threshold, forced);
     if (!plan) co_return;
     if (auto ec = co_await merge(state, *plan)) {
@@ -117,16 +124,10 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
     header.min_generation = segs[plan.first].min_generation;
     header.max_generation = segs[plan.first + plan.count - 1].max_generation;
     header.first_sequence = first_sequence;
-    std::vector<std::byte> buf(format::slab_header_size);
-    format::encode_slab_header(header, std::span<std::byte, format::slab_header_size>(buf.data(), format::slab_header_size));
-
-    compaction_result result;
-    std::uint64_t pos = 0;  // where buf starts in the output
-    std::uint64_t records = 0, min_seq = 0, max_seq = 0;
-    std::vector<format::put_ref> puts;
-    std::vector<std::string_view> removes;
-    std::vector<value_ref> from;
-    std::vector<std::uint32_t> offsets;
+    std::vector<std::byte> header_bytes(format::slab_header_size);
+    format::encode_slab_header(header, std::span<std::byte, format::slab_header_size>(
+                                           header_bytes.data(), format::slab_header_size));
+    merge_builder builder(static_cast<std::uint32_t>(id), std::move(header_bytes));
 
     for (const auto& src : sources) {
         fugu::slab& s = src->slab();
@@ -145,9 +146,6 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
             const std::uint64_t body_at = at + format::record_header_size;
             auto body = co_await reader.get(body_at, h.header.body_length);
             if (!body) co_return abandon(body.error());
-            puts.clear();
-            removes.clear();
-            from.clear();
             auto visit = [&](const auto& e) {
                 using T = std::decay_t<decltype(e)>;
                 if constexpr (std::is_same_v<T, format::put_view>) {
@@ -156,49 +154,34 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
                     // Live only if the version we plan from still points exactly here.
                     if (v.index.find(e.key) == std::optional<value_ref>(ref)) {
                         const char* p = reinterpret_cast<const char*>(body->data()) + e.value_offset_in_body;
-                        puts.push_back({e.key, std::string_view(p, e.value_length)});
-                        from.push_back(ref);
+                        builder.add_put(e.key, std::string_view(p, e.value_length), ref);
                     }
                 } else if (!plan.drop_tombstones) {
-                    removes.push_back(e.key);
+                    builder.add_remove(e.key);
                 }
             };
             auto st = format::decode_commit_body(h.header, *body, visit);
             if (!st.ok()) co_return abandon(make_error_code(errc::corruption));
+            if (auto ec = builder.end_change_set(h.header.sequence)) co_return abandon(ec);
             at += h.header.record_size();
-            if (puts.empty() && removes.empty()) continue;
-
-            const std::uint64_t record_at = pos + buf.size();
-            offsets.assign(puts.size(), 0);
-            auto appended = format::append_commit_record(buf, puts, removes, h.header.sequence, 0, offsets);
-            if (!appended) co_return abandon(appended.error());
-            for (std::size_t i = 0; i < puts.size(); ++i) {
-                moved_entry m;
-                m.key_offset = static_cast<std::uint32_t>(result.keys.size());
-                m.key_length = static_cast<std::uint32_t>(puts[i].key.size());
-                result.keys.append(puts[i].key);
-                m.from = from[i];
-                m.to = value_ref{static_cast<std::uint32_t>(id),
-                                 static_cast<std::uint32_t>(record_at + offsets[i]), from[i].length};
-                result.moves.push_back(m);
-            }
-            if (!records) min_seq = h.header.sequence;
-            max_seq = h.header.sequence;
-            ++records;
-            if (buf.size() >= write_chunk) {
-                if (auto ec = co_await write_at(*out, pos, buf, false)) co_return abandon(ec);
-                pos += buf.size();
-                buf.clear();
-                co_await pace(pos, started);
+            if (builder.pending_bytes().size() >= write_chunk) {
+                if (auto ec = co_await write_at(*out, builder.pending_offset(), builder.pending_bytes(), false))
+                    co_return abandon(ec);
+                builder.mark_written();
+                co_await pace(builder.pending_offset(), started);
             }
         }
     }
+    if (auto ec = builder.flush()) co_return abandon(ec);
 
+    const std::uint64_t records = builder.records();
+    std::vector<std::byte>& buf = builder.pending_bytes();
+    std::uint64_t pos = builder.pending_offset();
     format::seal_body seal;
     seal.record_count = records;
     seal.data_end = pos + buf.size();
-    seal.min_sequence = records ? min_seq : first_sequence;
-    seal.max_sequence = records ? max_seq : (first_sequence ? first_sequence - 1 : 0);
+    seal.min_sequence = records ? builder.min_sequence() : first_sequence;
+    seal.max_sequence = records ? builder.max_sequence() : (first_sequence ? first_sequence - 1 : 0);
     format::append_seal_record(buf, seal, 0);
     // One synced write ends the slab: everything before it was written unsynced, and the
     // fdatasync after the seal covers it all.
@@ -218,6 +201,9 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
     c.bytes_rewritten.fetch_add(pos, std::memory_order_relaxed);
     c.bytes_written.fetch_add(pos, std::memory_order_relaxed);
 
+    compaction_result result;
+    result.keys = std::move(builder.moved_keys());
+    result.moves = std::move(builder.moves());
     result.output.handle = std::make_shared<slab_handle>(std::move(*reopened));
     result.output.min_generation = header.min_generation;
     result.output.max_generation = header.max_generation;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "actors/compaction_plan.hpp"
 
+#include "format/format.hpp"
+
 namespace fugu::detail {
 
 namespace {
-// A run must free at least this much to be worth rewriting (slab header and seal alone
-// are about this size).
+// A run must free at least this much to be worth rewriting.
 constexpr std::uint64_t min_gain = 256;
+// A merged slab's header and seal.
+constexpr std::uint64_t slab_overhead = format::slab_header_size + format::seal_record_size;
 }  // namespace
 
 std::optional<compaction_plan> plan_compaction(std::span<const segment_load> segments,
@@ -32,11 +35,14 @@ std::optional<compaction_plan> plan_compaction(std::span<const segment_load> seg
         for (std::size_t n = 1; n <= max_compaction_run && first + n <= sealed; ++n) {
             run_size += segments[first + n - 1].size;
             run_live += segments[first + n - 1].live;
-            const std::uint64_t stale = run_size > run_live ? run_size - run_live : 0;
-            // A run of one slab only pays when it sheds stale bytes; a longer run also
-            // reduces the number of slabs.
-            if (stale < min_gain && (n == 1 || !forced)) continue;
-            const double score = static_cast<double>(stale) / static_cast<double>(run_live + 1);
+            // The output costs its live bytes plus a slab header and seal.
+            const std::uint64_t out = run_live + slab_overhead;
+            const std::uint64_t gain = run_size > out ? run_size - out : 0;
+            const bool worth = gain >= min_gain &&
+                               static_cast<double>(gain) >= min_gain_share * static_cast<double>(run_size);
+            // A forced pass may also merge runs that free little: fewer slabs is a gain too.
+            if (!worth && (n == 1 || !forced)) continue;
+            const double score = static_cast<double>(gain) / static_cast<double>(run_live + 1);
             if (score > best_score || (score == best_score && best && n > best->count)) {
                 best_score = score;
                 best = compaction_plan{first, n, first == 0};

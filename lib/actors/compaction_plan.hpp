@@ -14,7 +14,7 @@ namespace fugu::detail {
 struct segment_load {
     std::uint64_t id = 0;
     std::uint64_t size = 0;  // bytes on disk
-    std::uint64_t live = 0;  // key + value bytes the newest version refers to
+    std::uint64_t live = 0;  // bytes the newest version's entries would take once merged
     bool sealed = false;     // the output slab is the only unsealed one
 };
 
@@ -28,11 +28,15 @@ struct compaction_plan {
 
 // Longest run merged at once.
 inline constexpr std::size_t max_compaction_run = 4;
+// A background merge must free at least this share of the bytes it reads.
+inline constexpr double min_gain_share = 1.0 / 16;
 
 // REQUIRES: `segments` in generation order. Without `forced`, a merge is planned only when
 // live bytes are below `threshold` of the bytes of sealed slabs. The run is the window of
-// 1..max_compaction_run adjacent sealed slabs that drops the most stale bytes per live byte
-// copied (ties: the longer run, which also keeps the number of slabs down).
+// 1..max_compaction_run adjacent sealed slabs that frees the most bytes per live byte
+// copied (ties: the longer run, which also keeps the number of slabs down). A run must
+// free a real share of its size (min_gain_share): rewriting a slab that is already as
+// small as its live data allows would only burn I/O, and would never stop.
 std::optional<compaction_plan> plan_compaction(std::span<const segment_load> segments,
                                                double threshold,
                                                bool forced) noexcept;

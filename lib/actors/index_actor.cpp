@@ -63,7 +63,10 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
     auto unaccount = [&](std::string_view key, const value_ref& old) {
         auto it = segments_.find(old.slab);
         const std::uint64_t n = key.size() + old.length;
-        if (it != segments_.end()) it->second.live_bytes -= n;
+        if (it != segments_.end()) {
+            it->second.live_bytes -= n;
+            it->second.live_entries -= 1;
+        }
         live_bytes_ -= n;
     };
     std::size_t next_ref = 0;
@@ -78,7 +81,9 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
             const value_ref ref = req.refs[next_ref++];
             if (auto old = builder_.put(e.key(), ref)) unaccount(e.key(), *old);
             const std::uint64_t n = e.key().size() + ref.length;
-            segments_[ref.slab].live_bytes += n;
+            auto& seg = segments_[ref.slab];
+            seg.live_bytes += n;
+            seg.live_entries += 1;
             live_bytes_ += n;
             saved += n;
         }
@@ -101,8 +106,12 @@ void index_actor::apply(compaction_result& res) {
         // copy is already stale.
         if (builder_.replace_if(key, m.from, m.to)) {
             const std::uint64_t n = key.size() + m.from.length;
-            if (auto it = segments_.find(m.from.slab); it != segments_.end()) it->second.live_bytes -= n;
+            if (auto it = segments_.find(m.from.slab); it != segments_.end()) {
+                it->second.live_bytes -= n;
+                it->second.live_entries -= 1;
+            }
             out.live_bytes += n;
+            out.live_entries += 1;
         }
     }
     for (auto id : res.sources) {
@@ -129,6 +138,7 @@ void index_actor::publish_stats() const {
         seg.max_generation = info.max_generation;
         seg.size_bytes = info.handle->slab().size();
         seg.live_bytes = info.live_bytes;
+        seg.live_entries = info.live_entries;
         seg.stale_bytes = seg.size_bytes > seg.live_bytes ? seg.size_bytes - seg.live_bytes : 0;
         seg.merged = info.merged;
         seg.sealed = info.sealed;

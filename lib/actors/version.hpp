@@ -48,7 +48,8 @@ struct segment_info {
     std::shared_ptr<slab_handle> handle;
     std::uint64_t min_generation = 0;
     std::uint64_t max_generation = 0;
-    std::uint64_t live_bytes = 0;  // key + value bytes the newest version refers to
+    std::uint64_t live_bytes = 0;    // key + value bytes the newest version refers to
+    std::uint64_t live_entries = 0;  // puts the newest version refers to
     bool merged = false;
     bool sealed = false;
 };

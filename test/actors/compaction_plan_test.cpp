@@ -53,3 +53,17 @@ TEST_CASE("output slabs grow geometrically with the data", "[compaction]") {
     CHECK(output_slab_target(1 << 20, 1.5, 10 << 20) == (1u << 20) + (5u << 20));
     CHECK(output_slab_target(1 << 20, 2.0, std::uint64_t{100} << 30) == (std::uint64_t{1} << 30));
 }
+
+TEST_CASE("slabs already as small as their live data are not rewritten", "[compaction]") {
+    // Live data is below the threshold, but only because of framing a merge cannot shed:
+    // no run frees a sixteenth of what it would read, so nothing is planned, and a store
+    // in this state stops compacting instead of rewriting the same bytes forever.
+    std::vector<segment_load> s{{1, 100000, 97000, true}, {2, 100000, 97000, true}, {3, 10, 10, false}};
+    CHECK_FALSE(plan_compaction(s, 0.99, false));
+    // Once a slab has real garbage, it is the one chosen.
+    s[1].live = 50000;
+    auto p = plan_compaction(s, 0.99, false);
+    REQUIRE(p);
+    CHECK(p->first == 1);
+    CHECK(p->count == 1);
+}
