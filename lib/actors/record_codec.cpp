@@ -1,35 +1,53 @@
 // SPDX-License-Identifier: MIT
 #include "actors/record_codec.hpp"
 
-#include "format/record.hpp"
 #include "format/slab_header.hpp"
+
+#include <fugu/limits.hpp>
 
 #include <stdexcept>
 
 namespace fugu::detail {
 
-void encode_commit(std::vector<std::byte>& out,
-                   const change_set& changes,
-                   std::uint64_t sequence,
-                   std::uint64_t synced_upto,
-                   std::vector<std::uint32_t>& value_offsets) {
-    // Reused per thread: the writer encodes every save of a group through here.
-    thread_local std::vector<format::put_ref> puts;
-    thread_local std::vector<std::string_view> removes;
-    puts.clear();
-    removes.clear();
+bool commit_batch::fits(const change_set& changes) const {
+    if (empty()) return true;
+    if (entries_ + changes.size() > max_change_set_entries ||
+        bytes_ + changes.byte_size() > max_change_set_size)
+        return false;
+    for (const auto& e : changes.entries())
+        if (keys_.contains(e.key())) return false;
+    return true;
+}
+
+void commit_batch::add(const change_set& changes, std::uint64_t sequence) {
     for (const auto& e : changes.entries()) {
         if (e.is_remove())
-            removes.push_back(e.key());
+            removes_.push_back(e.key());
         else
-            puts.push_back({e.key(), e.value()});
+            puts_.push_back({e.key(), e.value()});
+        keys_.insert(e.key());
     }
+    entries_ += changes.size();
+    bytes_ += changes.byte_size();
+    sequence_ = sequence;
+}
+
+void commit_batch::encode(std::vector<std::byte>& out, std::uint64_t synced_upto,
+                          std::vector<std::uint32_t>& value_offsets,
+                          std::vector<std::uint32_t>& value_lengths) {
     const std::size_t first = value_offsets.size();
-    value_offsets.resize(first + puts.size());
-    auto r = format::append_commit_record(out, puts, removes, sequence, synced_upto,
+    value_offsets.resize(first + puts_.size());
+    auto r = format::append_commit_record(out, puts_, removes_, sequence_, synced_upto,
                                           std::span(value_offsets).subspan(first));
-    // change_set enforced the limits on every put and remove, so this cannot fail.
-    if (!r) throw std::logic_error("change set outside the record limits");
+    // Every change set passed its limits and fits() kept the sum within them, so the
+    // record is within the format's; this cannot fail.
+    if (!r) throw std::logic_error("change sets outside the record limits");
+    for (const auto& p : puts_) value_lengths.push_back(static_cast<std::uint32_t>(p.value.size()));
+    puts_.clear();
+    removes_.clear();
+    keys_.clear();
+    entries_ = 0;
+    bytes_ = 0;
 }
 
 void encode_seal(std::vector<std::byte>& out,

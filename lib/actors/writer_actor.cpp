@@ -76,16 +76,31 @@ asio::awaitable<void> writer_actor::run() {
     }
 }
 
+void writer_actor::end_record(apply_request& out) {
+    if (batch_.empty()) return;
+    const std::uint64_t record_at = out_.end + buffer_.size();
+    const std::uint64_t sequence = batch_.sequence();
+    offsets_.clear();
+    lengths_.clear();
+    batch_.encode(buffer_, out_.synced_upto, offsets_, lengths_);
+    for (std::size_t i = 0; i < offsets_.size(); ++i)
+        out.refs.push_back(value_ref{static_cast<std::uint32_t>(out_.id),
+                                     static_cast<std::uint32_t>(record_at + offsets_[i]), lengths_[i]});
+    out_.records++;
+    if (out_.min_sequence == 0) out_.min_sequence = sequence;
+    out_.max_sequence = sequence;
+}
+
 asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
     apply_request out;
     buffer_.clear();
-    std::vector<std::uint32_t> offsets;
     for (auto& save : group) {
         if (shared_->failed()) {
             fail_save(std::move(save), make_error_code(errc::store_failed));
             continue;
         }
         if (save->slab_id != out_.id) {
+            end_record(out);
             co_await flush(out);
             out = apply_request{};
             if (shared_->failed()) {
@@ -97,21 +112,11 @@ asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
                 continue;
             }
         }
-        const std::uint64_t record_at = out_.end + buffer_.size();
-        offsets.clear();
-        encode_commit(buffer_, save->changes, save->sequence, out_.synced_upto, offsets);
-        for (std::uint32_t off : offsets)
-            out.refs.push_back(value_ref{static_cast<std::uint32_t>(out_.id),
-                                         static_cast<std::uint32_t>(record_at + off), 0});
-        // Lengths come from the change set, in the same put order.
-        std::size_t i = out.refs.size() - offsets.size();
-        for (const auto& e : save->changes.entries())
-            if (!e.is_remove()) out.refs[i++].length = static_cast<std::uint32_t>(e.value().size());
-        out_.records++;
-        if (out_.min_sequence == 0) out_.min_sequence = save->sequence;
-        out_.max_sequence = save->sequence;
+        if (!batch_.fits(save->changes)) end_record(out);
+        batch_.add(save->changes, save->sequence);
         out.saves.push_back(std::move(save));
     }
+    end_record(out);
     co_await flush(out);
 }
 

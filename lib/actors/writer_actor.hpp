@@ -8,6 +8,7 @@
 #pragma once
 
 #include "actors/messages.hpp"
+#include "actors/record_codec.hpp"
 #include "store_shared.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -45,6 +46,8 @@ public:
 
 private:
     boost::asio::awaitable<void> write_group(std::vector<save_ptr> group);
+    // Encodes the change sets gathered in batch_ as one record at the end of buffer_.
+    void end_record(apply_request& out);
     boost::asio::awaitable<void> flush(apply_request& out);
     boost::asio::awaitable<error_code> rotate(std::uint64_t next_id,
                                               std::uint64_t first_sequence,
@@ -56,6 +59,8 @@ private:
     std::shared_ptr<store_shared> shared_;
     output_slab_state out_;
     std::vector<std::byte> buffer_;       // the group's encoded records; reused
+    commit_batch batch_;                  // change sets of the record being gathered
+    std::vector<std::uint32_t> offsets_, lengths_;  // of its values; reused
     inbox_channel<writer_message> inbox_;
     inbox_channel<index_message>& index_;
 };
