@@ -20,6 +20,7 @@ store_impl::store_impl(std::shared_ptr<store_shared> shared, recovery_result sta
       gate_drained_(shared_->executor, 1) {
     snapshots_.set_latest(index_.initial_version());
     index_.set_compaction(compaction_.inbox());
+    snapshots_.set_index(index_.inbox());
 }
 
 void store_impl::start() {

@@ -79,20 +79,30 @@ public:
         return failure_;
     }
 
-    // The index actor's newest version and view of the segments, refreshed with each
-    // publish.
+    // The index actor's newest published version and its view of the segments, for
+    // compaction; refreshed with each publish.
     void set_published(published_state p) {
         std::lock_guard lock(mu_);
+        index_stats_ = p.stats;
         published_ = std::move(p);
     }
     published_state published() const {
         std::lock_guard lock(mu_);
         return published_;
     }
+    // The index actor's figures after every change, published or not, for store::stats().
+    void set_index_stats(store_stats s) {
+        std::lock_guard lock(mu_);
+        index_stats_ = std::move(s);
+    }
     store_stats index_stats() const {
         std::lock_guard lock(mu_);
-        return published_.stats;
+        return index_stats_;
     }
+
+    // Set by the snapshots actor when a snapshot waits for changes the index actor has
+    // applied but not published yet; the index actor publishes when it sees it.
+    std::atomic<bool> publish_wanted{false};
 
     // Why the last compaction pass failed, for stats and tools.
     void set_compaction_error(std::string why) {
@@ -105,6 +115,7 @@ private:
     std::atomic<bool> failed_{false};
     diagnostics failure_;
     published_state published_;
+    store_stats index_stats_;
     std::string compaction_error_;
 };
 

@@ -303,3 +303,39 @@ TEST_CASE("every completion token kind works", "[store]") {
         co_await s2.async_close();
     });
 }
+
+TEST_CASE("every acknowledged save is in the next snapshot, with many saves in flight", "[store]") {
+    // The index publishes versions lazily under a stream of saves; a snapshot asked for
+    // after a save completed must still see it, and keys() and contains() must agree.
+    store_home home(backing::memory);
+    run_coro([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto st = co_await home.open();
+        constexpr int writers = 32, rounds = 60;
+        int finished = 0, missing = 0;
+        asio::steady_timer all_done(io, std::chrono::steady_clock::time_point::max());
+        for (int w = 0; w < writers; ++w) {
+            asio::co_spawn(io, [&, w]() -> asio::awaitable<void> {
+                for (int r = 0; r < rounds; ++r) {
+                    const std::string key = "w" + std::to_string(w) + "-" + std::to_string(r);
+                    fugu::change_set c;
+                    c.put(key, std::to_string(r));
+                    co_await st.async_save(std::move(c), asio::use_awaitable);
+                    // Every few saves only: the others let unpublished changes pile up.
+                    if (r % 7 != 3) continue;
+                    auto snap = co_await st.async_snapshot(asio::use_awaitable);
+                    auto v = co_await snap.async_read(key, asio::use_awaitable);
+                    if (v != std::to_string(r) || !snap.contains(key)) ++missing;
+                }
+                if (++finished == writers) all_done.cancel();
+            }, asio::detached);
+        }
+        co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+        CHECK(missing == 0);
+        auto snap = co_await st.async_snapshot(asio::use_awaitable);
+        std::size_t n = 0;
+        for ([[maybe_unused]] std::string_view k : snap.keys()) ++n;
+        CHECK(n == writers * rounds);
+        CHECK(st.stats().keys == writers * rounds);
+        co_await st.async_close(asio::use_awaitable);
+    });
+}

@@ -20,6 +20,9 @@ std::shared_ptr<const segment_table> build_table(
     return t;
 }
 
+// Changes applied between unprompted publishes.
+constexpr std::size_t publish_interval = 32;
+
 }  // namespace
 
 index_actor::index_actor(asio::any_io_executor ex,
@@ -37,7 +40,7 @@ index_actor::index_actor(asio::any_io_executor ex,
       snapshots_(snapshots) {
     for (const auto& [id, info] : segments_) live_bytes_ += info.live_bytes;
     shared_->counters.live_bytes.store(live_bytes_, std::memory_order_relaxed);
-    publish_stats();
+    publish_stats(true);
 }
 
 std::shared_ptr<const version> index_actor::make_version() const {
@@ -58,6 +61,7 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
             if (auto it = segments_.find(static_cast<std::uint32_t>(id)); it != segments_.end())
                 it->second.sealed = true;
         table_ = build_table(segments_);
+        structural_ = true;
     }
 
     auto unaccount = [&](std::string_view key, const value_ref& old) {
@@ -123,11 +127,12 @@ void index_actor::apply(compaction_result& res) {
         segments_.erase(it);
     }
     table_ = build_table(segments_);
+    structural_ = true;
 }
 
-void index_actor::publish_stats() const {
+void index_actor::publish_stats(bool version) const {
     store_stats s;
-    s.keys = current_.size();
+    s.keys = builder_.size();
     s.last_sequence = sequence_;
     s.live_bytes = live_bytes_;
     std::uint64_t sealed = 0;
@@ -153,7 +158,10 @@ void index_actor::publish_stats() const {
     shared_->counters.sealed_bytes.store(sealed, std::memory_order_relaxed);
     s.stale_bytes = s.disk_bytes > s.live_bytes ? s.disk_bytes - s.live_bytes : 0;
     s.index_bytes = builder_.memory_bytes();
-    shared_->set_published(published_state{make_version(), std::move(s)});
+    if (version)
+        shared_->set_published(published_state{make_version(), std::move(s)});
+    else
+        shared_->set_index_stats(std::move(s));
 }
 
 asio::awaitable<void> index_actor::run() {
@@ -170,6 +178,8 @@ asio::awaitable<void> index_actor::run() {
             } else if (auto* c = std::get_if<compaction_result>(&m)) {
                 apply(*c);
                 changed = true;
+            } else if (std::holds_alternative<publish_demand>(m)) {
+                // Read below, from the flag: a demand that found this inbox full set it too.
             } else if (std::holds_alternative<compaction_stopped>(m)) {
                 compaction_stopped_ = true;
             } else {
@@ -180,12 +190,27 @@ asio::awaitable<void> index_actor::run() {
         // Apply everything already waiting, then publish once.
         while (inbox_.try_receive([&](error_code, index_message m) { take(m); })) {
         }
-        if (changed) {
+        if (changed) ++unpublished_;
+        // Publishing makes the next change copy every node it touches (the published
+        // version shares them), which is most of the index's cost under a stream of small
+        // saves. So a version is published only when a snapshot waits for one, when slabs
+        // came or went, before a close, and every publish_interval changes (compaction
+        // plans from published versions); saves complete as soon as they are applied.
+        const bool wanted = shared_->publish_wanted.exchange(false, std::memory_order_acq_rel);
+        const bool publish = unpublished_ > 0 && (wanted || structural_ || stop_ ||
+                                                   unpublished_ >= publish_interval);
+        if (publish) {
             current_ = builder_.publish();
-            publish_stats();
+            publish_stats(true);
+            unpublished_ = 0;
+            structural_ = false;
             snapshot_message msg(publish_request{make_version(), std::move(done)});
             co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
             if (compaction_ && !stop_) compaction_->try_send(error_code{}, compaction_message(compaction_poke{}));
+        } else if (changed) {
+            publish_stats(false);
+            snapshot_message msg(publish_request{nullptr, std::move(done)});
+            co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
         }
         if (stop_ && !stop_sent_to_compaction_ && compaction_) {
             // Compaction may still hand over a merge; keep applying until it says it stopped.

@@ -47,7 +47,9 @@ private:
     void apply(apply_request& req, std::vector<save_ptr>& done);
     void apply(compaction_result& res);
     std::shared_ptr<const version> make_version() const;
-    void publish_stats() const;
+    // Store figures after every change; with `version`, also the published version and
+    // the segments compaction plans from.
+    void publish_stats(bool version) const;
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     std::shared_ptr<store_shared> shared_;
@@ -63,6 +65,10 @@ private:
     std::optional<stop_request> stop_;       // a close is under way
     bool stop_sent_to_compaction_ = false;
     bool compaction_stopped_ = false;
+    // Changes applied since the last publish, and whether any of them added or retired a
+    // slab (those are published at once, so deletions and compaction plans are not held up).
+    std::size_t unpublished_ = 0;
+    bool structural_ = false;
 };
 
 }  // namespace fugu::detail

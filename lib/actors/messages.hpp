@@ -67,11 +67,17 @@ struct apply_request {
     std::vector<std::uint64_t> sealed;
 };
 
-// index -> snapshots: a new version to publish, and the saves it makes visible.
+// index -> snapshots: saves the index now holds, and a new version to publish if `next`
+// is set. Without one, the saves are applied but not yet in a published version: the
+// snapshots actor then asks for a publish before it hands out the next snapshot, so a
+// save still completes only once every snapshot taken afterwards sees it.
 struct publish_request {
     std::shared_ptr<const version> next;
     std::vector<save_ptr> saves;
 };
+
+// snapshots -> index: a snapshot waits; publish what has been applied.
+struct publish_demand {};
 
 // facade -> snapshots.
 struct snapshot_request {
@@ -112,7 +118,8 @@ struct slab_released {
 
 using allocation_message = std::variant<save_ptr, stop_request>;
 using writer_message = std::variant<write_request, stop_request>;
-using index_message = std::variant<apply_request, compaction_result, compaction_stopped, stop_request>;
+using index_message =
+    std::variant<apply_request, compaction_result, compaction_stopped, publish_demand, stop_request>;
 using compaction_message =
     std::variant<compaction_poke, std::unique_ptr<compact_request>, slab_released, stop_request>;
 using snapshot_message = std::variant<publish_request, std::unique_ptr<snapshot_request>, stop_request>;

@@ -39,16 +39,49 @@ asio::awaitable<void> snapshot_actor::run() {
         auto [ec, msg] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
         if (ec) co_return;
         if (auto* p = std::get_if<publish_request>(&msg)) {
-            latest_ = std::move(p->next);
-            // Visible to every snapshot taken from now on: the saves may complete.
+            if (p->next) {
+                // Holds everything the index actor applied before sending it, so every
+                // save completed so far.
+                latest_ = std::move(p->next);
+                stale_ = false;
+                asked_ = false;
+            } else {
+                stale_ = true;
+            }
+            // Visible to every snapshot taken from now on (at once, or after the publish a
+            // waiting snapshot asks for): the saves may complete.
             for (auto& s : p->saves) {
                 const auto seq = s->sequence;
                 std::move(s->completion).complete(error_code{}, seq);
             }
+            if (!stale_) {
+                while (!waiting_.empty()) {
+                    hand_out(*waiting_.front());
+                    waiting_.pop_front();
+                }
+            }
         } else if (auto* r = std::get_if<std::unique_ptr<snapshot_request>>(&msg)) {
-            hand_out(**r);
+            if (!stale_) {
+                hand_out(**r);
+                continue;
+            }
+            waiting_.push_back(std::move(*r));
+            if (!asked_) {
+                asked_ = true;
+                // Never block on the index actor, which may itself be sending here: the
+                // flag is enough when its inbox is full, since it reads the flag after
+                // every batch of messages it takes.
+                shared_->publish_wanted.store(true, std::memory_order_release);
+                if (index_) index_->try_send(error_code{}, index_message(publish_demand{}));
+            }
         } else {
             auto stop = std::get<stop_request>(std::move(msg));
+            // The index actor publishes before it forwards a close, so nothing waits here
+            // now; anything that did would be served from the newest version.
+            while (!waiting_.empty()) {
+                hand_out(*waiting_.front());
+                waiting_.pop_front();
+            }
             latest_.reset();
             handed_out_.clear();
             if (stop.op) stop.op->finish();

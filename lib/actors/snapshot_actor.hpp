@@ -30,6 +30,8 @@ public:
 
     // REQUIRES: called before run().
     void set_latest(std::shared_ptr<const version> v) { latest_ = std::move(v); }
+    // REQUIRES: called before run(). Where to ask for a publish.
+    void set_index(inbox_channel<index_message>& index) noexcept { index_ = &index; }
 
     boost::asio::awaitable<void> run();
 
@@ -42,6 +44,12 @@ private:
     std::shared_ptr<const version> latest_;
     // Versions handed to snapshots, oldest first; an expired entry is a released snapshot.
     std::deque<std::weak_ptr<const version>> handed_out_;
+    // Saves were completed that latest_ does not hold yet; snapshot requests wait in
+    // waiting_ for the publish asked for.
+    bool stale_ = false;
+    bool asked_ = false;
+    std::deque<std::unique_ptr<snapshot_request>> waiting_;
+    inbox_channel<index_message>* index_ = nullptr;
     inbox_channel<snapshot_message> inbox_;
 };
 
