@@ -41,7 +41,7 @@ double percentile(std::vector<std::uint32_t>& v, double p) {
 }
 
 struct config {
-    std::uint64_t saves = 200'000;
+    std::uint64_t saves = 100'000;
     std::uint64_t reads = 200'000;
     std::uint64_t in_flight = 64;
     std::uint64_t batch = 1;        // puts per change set
@@ -249,7 +249,7 @@ index rebuild), and prints throughput and latency (p50, p99, max) of each phase.
 defaults take well under a minute on a laptop SSD. The store is left in DIR.
 
 Options:
-  --saves N          change sets to save (default 200k)
+  --saves N          change sets to save (default 100k)
   --batch N          puts per change set (default 1)
   --reads N          random reads afterwards (default 200k)
   --in-flight N      operations in flight at once (default 64)

@@ -199,6 +199,7 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
     const std::string& file = r.file.path;
     std::uint64_t prev_seq = 0;
     bool seal_seen = false;
+    bool damaged_in_slab = false;
     bool damaged = false;        // replay stops at the first damage, as recovery does
     std::optional<std::uint64_t> tail_at;  // newest log: where the next open cuts
 
@@ -212,7 +213,8 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
             seal_seen = true;
             r.sealed = true;
             const auto seal = format::decode_seal_body(h, rec.body).seal;
-            if (seal.record_count != r.commits || seal.data_end != rec.offset) {
+            // After damage the count cannot match; the damage itself is the report.
+            if ((!damaged_in_slab && seal.record_count != r.commits) || seal.data_end != rec.offset) {
                 add(severity::error, file, rec.offset,
                     "seal record says " + std::to_string(seal.record_count) + " records ending at " +
                         std::to_string(seal.data_end) + ", the slab has " + std::to_string(r.commits) +
@@ -251,6 +253,7 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
     };
     cb.damage = [&](std::uint64_t at, std::string_view reason, bool truncated,
                     std::optional<std::uint64_t> resumed) {
+        damaged_in_slab = true;
         const std::string resumed_words =
             resumed ? "; records resume at offset " + std::to_string(*resumed) : "";
         std::string what = std::string(truncated ? "record truncated" : "record fails its checks") +

@@ -9,7 +9,7 @@ namespace fugu::cli {
 namespace {
 
 bool is_errno(const error_code& ec, boost::system::errc::errc_t e) {
-    return ec == boost::system::errc::make_error_code(e);
+    return ec == boost::system::errc::make_error_condition(e);
 }
 
 }  // namespace
