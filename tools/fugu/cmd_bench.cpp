@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "output.hpp"
 #include "stats_output.hpp"
+#include "workers.hpp"
 #include "store_access.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -56,36 +57,6 @@ std::string key_of(std::uint64_t i, std::size_t size) {
     std::string k(buf);
     k.resize(std::max<std::size_t>(size, 1), '_');
     return k;
-}
-
-// Runs `workers` coroutines that each take the next operation number until `total`.
-template <class Op>
-asio::awaitable<void> run_workers(std::uint64_t total, std::uint64_t workers, Op op, progress& bar) {
-    auto ex = co_await asio::this_coro::executor;
-    std::uint64_t next = 0, done = 0, running = 0;
-    asio::steady_timer all_done(ex, clock_type::time_point::max());
-    std::exception_ptr error;
-    auto worker = [&]() -> asio::awaitable<void> {
-        while (next < total && !error) {
-            const std::uint64_t i = next++;
-            co_await op(i);
-            bar.update(++done);
-        }
-    };
-    for (std::uint64_t w = 0; w < std::min(workers, total); ++w) {
-        ++running;
-        auto body = worker();
-        asio::co_spawn(ex, std::move(body), [&](std::exception_ptr e) {
-            if (e && !error) error = e;
-            if (--running == 0) all_done.cancel();
-        });
-    }
-    if (running) {
-        auto [ec] = co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
-        (void)ec;
-    }
-    bar.finish();
-    if (error) std::rethrow_exception(error);
 }
 
 int bench(std::string_view name, std::span<char* const> argv) {

@@ -9,6 +9,7 @@
 #include "output.hpp"
 #include "slab_files.hpp"
 #include "store_access.hpp"
+#include "workers.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -300,29 +301,32 @@ asio::awaitable<void> checker::compare_index(fugu::store& s) {
     auto report = [&](const std::string& key, const std::string& why) {
         if (++reported <= 20) add(severity::error, "", std::nullopt, "index: key \"" + escape_text(key.substr(0, 64)) + "\" " + why);
     };
-    progress bar("verifying values", expected_.size(), !json_);
-    std::uint64_t done = 0;
-    for (const auto& [key, want] : expected_) {
-        bar.update(++done);
+    // Read back with many reads in flight; one at a time each waits a full round trip.
+    std::vector<const std::pair<const std::string, expected_value>*> work;
+    work.reserve(expected_.size());
+    for (const auto& kv : expected_) work.push_back(&kv);
+    progress bar("verifying values", work.size(), !json_);
+    co_await run_workers(work.size(), 64, [&](std::uint64_t i) -> asio::awaitable<void> {
+        const std::string& key = work[i]->first;
+        const expected_value want = work[i]->second;
         if (!snap.contains(key)) {
             report(key, "is live in the records but missing from the index");
-            continue;
+            co_return;
         }
         diagnostics diag;
         auto [ec, v] = co_await snap.async_read(key, diag, asio::as_tuple(asio::use_awaitable));
         if (ec) {
             add(severity::error, diag.file(), diag.file().empty() ? std::nullopt : std::optional(diag.offset()),
                 "reading a value: " + describe(ec, diag, dir_));
-            continue;
+            co_return;
         }
         if (!v || v->size() != want.length ||
             format::crc32c_mask(format::crc32c(v->data(), v->size())) != want.masked_crc) {
             report(key, "reads a value other than its newest record holds");
-            continue;
+            co_return;
         }
         ++values_verified;
-    }
-    bar.finish();
+    }, bar);
     if (reported > 20)
         add(severity::error, "", std::nullopt, "index: " + std::to_string(reported - 20) + " more keys disagree");
 }

@@ -82,6 +82,10 @@ std::string describe(const error_code& ec, const diagnostics& diag, std::string_
     } else {
         words = ec.message() + " (in " + dir + ")";
     }
+    // The words above say all there is for a lock or a missing store; elsewhere the
+    // diagnostics name the file and what was wrong with it.
+    const bool plain = ec == errc::store_locked || ec == errc::store_not_found;
+    if (plain) return words;
     if (!diag.message().empty()) words += "\n  " + diag.message();
     if (!diag.file().empty() && diag.message().find(diag.file()) == std::string::npos)
         words += " [" + diag.file() + ":" + std::to_string(diag.offset()) + "]";
