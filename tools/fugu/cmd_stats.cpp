@@ -6,6 +6,10 @@
 #include "stats_output.hpp"
 #include "store_access.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -127,7 +131,34 @@ int compact(std::string_view name, std::span<char* const> argv) {
             std::fflush(stdout);
         }
         const auto t0 = std::chrono::steady_clock::now();
-        co_await st.async_compact(asio::use_awaitable);
+        if (!json && stdout_is_tty()) {
+            // The pass is one operation with no known total: on a terminal, show the time
+            // and the bytes rewritten so far while it runs.
+            auto ex = co_await asio::this_coro::executor;
+            bool finished = false;
+            asio::steady_timer tick(ex);
+            auto ticker = [&]() -> asio::awaitable<void> {
+                while (!finished) {
+                    tick.expires_after(std::chrono::milliseconds(200));
+                    auto [ec] = co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+                    (void)ec;
+                    if (finished) break;
+                    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    std::printf("\rcompacting... %s s, %s rewritten   ", fixed(t, 1).c_str(),
+                                human_bytes(st.stats().bytes_rewritten).c_str());
+                    std::fflush(stdout);
+                }
+            };
+            auto body = ticker();
+            asio::co_spawn(ex, std::move(body), asio::detached);
+            auto [ec] = co_await st.async_compact(asio::as_tuple(asio::use_awaitable));
+            finished = true;
+            tick.cancel();
+            std::printf("\r%60s\r", "");
+            if (ec) fail(ec, st.failure(), dir);
+        } else {
+            co_await st.async_compact(asio::use_awaitable);
+        }
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         after = st.stats();
         co_await close_store(st, dir);
