@@ -116,7 +116,7 @@ def chart(doc, group, title, engines, charts_dir, tmp):
         return None
     data = os.path.join(tmp, group + ".dat")
     with open(data, "w") as f:
-        f.write("workload " + " ".join(engines) + "\n")
+        f.write("# workload " + " ".join(engines) + "\n")
         for w in rows:
             f.write(w["workload"] + " " + " ".join(
                 str(w["median"].get(e, 0) or 0) for e in engines) + "\n")
@@ -136,6 +136,7 @@ set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.9 border -1
 set boxwidth 0.9
+set xrange [-0.6:{len(rows) - 0.4}]
 set grid ytics
 set key top right
 set yrange [{'1' if logy else '0'}:*]
@@ -159,6 +160,17 @@ def section(doc, doc_path, charts_dir):
              "Fugu / best peer in the same run (for latency: best peer / Fugu, so above 1 is "
              "always Fugu ahead). The machine is shared and noisy: ratios from one run are what "
              "count, absolute figures vary from run to run." % doc["repetitions"])
+    L += ["", "How to run it (about 15 minutes here; stores go under the build directory, on the "
+          "disk under test, never on tmpfs):", "",
+          "```sh",
+          "meson setup build --buildtype=release && ninja -C build",
+          "mkdir -p build/perf/bench-data",
+          "build/perf/bench/fugu-bench --dir build/perf/bench-data --out build/perf/bench.json",
+          "python3 perf/report.py build/perf/bench.json   # rewrites this section and docs/perf/*.png",
+          "```", "",
+          "`--quick` runs every workload on every engine at tiny sizes (the `perf-quick` test "
+          "suite, for correctness only); `--only WORKLOAD`, `--engine NAME` and `--reps N` narrow "
+          "a run."]
     L += ["", "### Machine and command", ""]
     d = m.get("disk", {})
     L.append(f"- CPU: {m['cpu']}, {m['cpus']} CPUs; memory {m['mem_total']}; kernel {m['kernel']}")
