@@ -280,7 +280,9 @@ int run(config& c) {
     doc["engines"] = opts;
     if (c.fio) doc["fio"] = run_fio(work, c.quick);
 
-    auto wanted = [&](const std::string& w) { return c.only.empty() || c.only.count(w) != 0; };
+    const std::function<bool(const std::string&)> wanted = [&](const std::string& w) {
+        return c.only.empty() || c.only.count(w) != 0;
+    };
     // runs[workload][engine] = results of each repetition
     std::map<std::string, std::map<std::string, json::array>> runs;
     bool failed = false;
@@ -327,7 +329,7 @@ int run(config& c) {
                 const fs::path dir = work / ("read-" + e);
                 auto r = in_child([&]() -> json::value {
                     auto eng = make_engine(e);
-                    return fb::run_read_job(*eng, dir, c.z);
+                    return fb::run_read_job(*eng, dir, c.z, wanted);
                 });
                 fs::remove_all(dir);
                 if (r.as_object().contains("error")) {
@@ -395,6 +397,9 @@ int run(config& c) {
         table.push_back(std::move(row));
     }
     doc["workloads"] = table;
+    std::printf("\noptions (buffered runs; durable runs differ as shown in the JSON):\n");
+    for (const auto& e : engines)
+        std::printf("  %-8s %s\n", e.c_str(), json::serialize(opts[e].at("buffered")).c_str());
     const double total = std::chrono::duration<double>(fb::clock_type::now() - t_start).count();
     doc["total_seconds"] = total;
     std::printf("\ntotal %.0f s\n", total);

@@ -268,7 +268,8 @@ json::object run_write_job(engine& e, const std::string& name, const fs::path& d
     return r;
 }
 
-json::object run_read_job(engine& e, const fs::path& dir, const sizes& z) {
+json::object run_read_job(engine& e, const fs::path& dir, const sizes& z,
+                          const std::function<bool(const std::string&)>& wanted) {
     const std::uint64_t n = z.keys;
     e.open(dir, false);
     auto t0 = clock_type::now();
@@ -285,7 +286,7 @@ json::object run_read_job(engine& e, const fs::path& dir, const sizes& z) {
     json::object results;
     const zipfian zipf(n);
     for (const auto& w : workloads()) {
-        if (!w.read_group) continue;
+        if (!w.read_group || (wanted && !wanted(w.name))) continue;
         json::object r;
         if (w.name == "readrandom-1" || w.name == "readrandom-2") {
             const unsigned t = w.name == "readrandom-1" ? 1 : 2;

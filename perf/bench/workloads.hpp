@@ -5,6 +5,7 @@
 
 #include "common.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,12 @@ struct sizes {
     std::uint64_t ycsb_ops = 300'000;      // per YCSB run
     std::uint64_t large_values = 2048;     // 64 KiB values per largevalue run (128 MiB)
     double sync_seconds = 5;               // fillsync runs, and largevalue-sync's cap
-    double rww_seconds = 3;                // readwhilewriting
+    double rww_seconds = 2;                // readwhilewriting
     // Caps that keep the full run within 20 minutes on a busy 2-core machine: a counted
     // run stops at its count or at its cap, whichever comes first (the rate is what counts).
     double write_cap_seconds = 4;          // fillrandom, fillbatch, largevalue
-    double overwrite_cap_seconds = 12;
-    double read_cap_seconds = 3;           // readrandom, YCSB
+    double overwrite_cap_seconds = 10;
+    double read_cap_seconds = 2;           // readrandom, YCSB
     double rww_write_rate = 10'000;        // its writer, saves per second
     unsigned reps = 3;
 };
@@ -48,6 +49,8 @@ json::object run_write_job(engine& e, const std::string& workload, const fs::pat
 
 // Fills one store with sizes::keys keys, reopens it, and runs every read-group workload on
 // it in turn; returns {"fill": ..., "workloads": {name: result}}.
-json::object run_read_job(engine& e, const fs::path& dir, const sizes& z);
+// `wanted` picks which of them run (all when it is empty).
+json::object run_read_job(engine& e, const fs::path& dir, const sizes& z,
+                          const std::function<bool(const std::string&)>& wanted = {});
 
 }  // namespace fugu::bench
