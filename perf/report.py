@@ -40,6 +40,10 @@ def fmt(v, unit=""):
     return s + (f" {unit}" if unit else "")
 
 
+def opt(v):
+    return json.dumps(v) if isinstance(v, bool) else str(v)
+
+
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -254,7 +258,9 @@ def section(doc, doc_path, charts_dir):
 
     L += ["", "### Latency and memory (medians of the runs)", ""]
     L.append("Read latency p50 / p99 / p99.9 in microseconds for the read workloads, write "
-             "(save) latency for the others; peak RSS of the process during the workload.")
+             "(save) latency for the others (a read-modify-write counts as a write); peak RSS of the "
+             "process during the workload (VmHWM, reset before it; for LMDB it includes the "
+             "pages of its memory-mapped file that the process touched).")
     L.append("")
     L.append("| workload | " + " | ".join(f"{e} latency" for e in engines) + " | "
              + " | ".join(f"{e} RSS MiB" for e in engines) + " |")
@@ -294,10 +300,10 @@ def section(doc, doc_path, charts_dir):
     L += ["", "### Engine options", ""]
     for e in engines:
         o = doc["engines"][e]
-        L.append(f"- **{e}**: " + ", ".join(f"{k}={v}" for k, v in o["buffered"].items()))
+        L.append(f"- **{e}**: " + ", ".join(f"{k}={opt(v)}" for k, v in o["buffered"].items()))
         diff = {k: v for k, v in o["durable"].items() if o["buffered"].get(k) != v}
         if diff:
-            L.append("  - durable runs: " + ", ".join(f"{k}={v}" for k, v in diff.items()))
+            L.append("  - durable runs: " + ", ".join(f"{k}={opt(v)}" for k, v in diff.items()))
     L += ["", END]
     return "\n".join(L) + "\n"
 
