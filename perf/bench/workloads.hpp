@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// The workloads: what each measures, its sizes, and the jobs that run them on one engine.
+// A job runs in a child process of its own so that peak RSS and I/O counters are its own.
+#pragma once
+
+#include "common.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace fugu::bench {
+
+struct sizes {
+    std::uint64_t keys = 1'000'000;        // fillrandom, fillbatch, the read store, overwrite's
+    std::uint64_t overwrites = 3'000'000;
+    std::uint64_t reads = 1'000'000;       // per readrandom run
+    std::uint64_t ycsb_ops = 300'000;      // per YCSB run
+    std::uint64_t large_values = 2048;     // 64 KiB values per largevalue run (128 MiB)
+    double sync_seconds = 5;               // fillsync runs, and largevalue-sync's cap
+    double rww_seconds = 2;                // readwhilewriting
+    // Caps that keep the full run within 20 minutes on a busy 2-core machine: a counted
+    // run stops at its count or at its cap, whichever comes first (the rate is what counts).
+    double write_cap_seconds = 4;          // fillrandom, fillbatch, largevalue
+    double overwrite_cap_seconds = 10;
+    double read_cap_seconds = 2;           // readrandom, YCSB
+    double rww_write_rate = 10'000;        // its writer, saves per second
+    unsigned reps = 3;
+};
+
+sizes quick_sizes();
+
+struct workload_info {
+    std::string name;
+    std::string group;       // chart the workload belongs to
+    std::string metric;      // what `value` is
+    std::string unit;
+    bool higher_better = true;
+    bool durable = false;
+    bool read_group = false; // runs on the shared filled store of the read job
+    std::string what;        // one line for the report
+};
+
+const std::vector<workload_info>& workloads();
+
+// Runs one write workload on a fresh store in `dir`; the result's "value" is its metric.
+json::object run_write_job(engine& e, const std::string& workload, const fs::path& dir,
+                           const sizes& z);
+
+// Fills one store with sizes::keys keys, reopens it, and runs every read-group workload on
+// it in turn; returns {"fill": ..., "workloads": {name: result}}.
+// `wanted` picks which of them run (all when it is empty).
+json::object run_read_job(engine& e, const fs::path& dir, const sizes& z,
+                          const std::function<bool(const std::string&)>& wanted = {});
+
+}  // namespace fugu::bench
