@@ -140,6 +140,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
     std::uint64_t compactions = 0, acknowledged = 0, hung = 0;
     bool stop = false;
     const auto started = clock_type::now();
+    clock_type::duration to_first_ack{}, verifying{};
 
     for (std::uint64_t i = 0; i < kills && !stop; ++i) {
         const bool use_uring = uring && i % 2 == 1;
@@ -148,7 +149,8 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
 
         // Most kills come a random moment after the first acknowledgement; one in eight
         // comes a random moment after the spawn, so some land in open and recovery.
-        const bool from_spawn = rng() % 8 == 0;
+        const bool from_spawn = rng() % 16 == 0;
+        const auto spawned = clock_type::now();
         const auto deadline_wait = clock_type::now() + std::chrono::seconds(20);
         bool alive = true;
         if (!from_spawn) {
@@ -156,6 +158,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
                 alive = c.pump(std::chrono::milliseconds(20));
             if (alive && c.completed == 0) ++hung;
         }
+        to_first_ack += clock_type::now() - spawned;
         const auto delay = std::chrono::microseconds(rng() % (from_spawn ? 15000 : 12000));
         const auto kill_at = clock_type::now() + delay;
         while (alive && clock_type::now() < kill_at) {
@@ -177,6 +180,12 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
         acknowledged += c.acked.size();
 
         // Reopen (alternating engines too) and compare with the reports.
+        const auto verify_started = clock_type::now();
+        struct add_time {
+            clock_type::duration& to;
+            clock_type::time_point from;
+            ~add_time() { to += clock_type::now() - from; }
+        } timing{verifying, verify_started};
         asio::io_context ctx;
         fugu::options o;
         o.io_engine = (uring && i % 4 < 2) ? fugu::io_engine::io_uring : fugu::io_engine::threads;
@@ -231,12 +240,15 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
     const double secs = std::chrono::duration<double>(clock_type::now() - started).count();
     const double share = kills ? 100.0 * static_cast<double>(in_flight) / static_cast<double>(kills) : 0;
     std::printf("kill9: kills=%llu in_flight=%.1f%% lost=%llu partial=%llu failed_opens=%llu "
-                "acked=%llu compactions=%llu early_exits=%llu%s seed=%llu time=%.1fs\n",
+                "acked=%llu compactions=%llu early_exits=%llu%s seed=%llu time=%.1fs "
+                "(avg ms: to first ack %.1f, reopen+check %.1f)\n",
                 static_cast<unsigned long long>(kills), share, static_cast<unsigned long long>(lost),
                 static_cast<unsigned long long>(partial), static_cast<unsigned long long>(failed_opens),
                 static_cast<unsigned long long>(acknowledged), static_cast<unsigned long long>(compactions),
                 static_cast<unsigned long long>(early_exits), fugu::test::crash_mode_note().c_str(),
-                static_cast<unsigned long long>(seed), secs);
+                static_cast<unsigned long long>(seed), secs,
+                std::chrono::duration<double, std::milli>(to_first_ack).count() / static_cast<double>(kills),
+                std::chrono::duration<double, std::milli>(verifying).count() / static_cast<double>(kills));
     CHECK(lost == 0);
     CHECK(partial == 0);
     CHECK(failed_opens == 0);
