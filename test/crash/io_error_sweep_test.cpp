@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -81,13 +82,17 @@ struct one_case {
 };
 
 // The workload; the phases are open, save, read, compact, save, close.
+// The store starts with change sets [0, first) (a crashed earlier session with a torn
+// tail, so open has recovery work: reads, a truncate, syncs, a sync mark).
 asio::awaitable<void> workload_run(asio::io_context& ctx, std::shared_ptr<fault_storage> storage,
-                                   const workload& w, save_results& res, std::uint64_t& wrong_reads) {
+                                   const workload& w, std::size_t first, save_results& res,
+                                   std::uint64_t& wrong_reads) {
     auto [ec, st] = co_await fugu::store::async_open(ctx.get_executor(), storage, sweep_options(),
                                                      asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    const std::size_t half = w.sets.size() * 2 / 3;
-    co_await run_saves(st, w, 0, half, 4, res);
+    const std::size_t half = first + (w.sets.size() - first) * 2 / 3;
+    if (res.acked < first) res.acked = first;  // durable before this session began
+    co_await run_saves(st, w, first, half, 4, res);
     {
         auto [sec, snap] = co_await st.async_snapshot(asio::as_tuple(asio::use_awaitable));
         if (!sec) {
@@ -136,7 +141,15 @@ int check_reopen(asio::io_context& ctx, std::shared_ptr<fugu::storage> storage, 
     return verdict;
 }
 
-void run_case(const one_case& c, const workload& w, sweep_totals& t, std::uint64_t* ops_out) {
+// A store left by a session that lost power in the middle of its saves, torn, and the
+// number of change sets it holds.
+struct base_store {
+    std::shared_ptr<fault_storage> image;
+    std::size_t sets = 0;
+};
+
+void run_case(const one_case& c, const workload& w, const base_store& base, sweep_totals& t,
+              std::uint64_t* ops_out) {
     ++t.cases;
     std::weak_ptr<fault_storage> weak;
     save_results res;
@@ -145,11 +158,12 @@ void run_case(const one_case& c, const workload& w, sweep_totals& t, std::uint64
                              : std::string("no fault");
     {
         asio::io_context ctx;
-        auto storage = std::make_shared<fault_storage>(ctx.get_executor());
+        auto storage = base.image->crash_image(fugu::test::crash_mode::keep, 0, 0, ctx.get_executor());
         weak = storage;
-        if (c.op) storage->fail_at(c.op, c.ec, c.persistent, c.prefix);
+        if (c.op) storage->fail_at(storage->op_count() + c.op, c.ec, c.persistent, c.prefix);
+        const std::uint64_t ops_before = storage->op_count();
         std::exception_ptr error;
-        const bool done = run_bounded(ctx, workload_run(ctx, storage, w, res, t.wrong_reads),
+        const bool done = run_bounded(ctx, workload_run(ctx, storage, w, base.sets, res, t.wrong_reads),
                                       std::chrono::seconds(30), error);
         if (!done) {
             ++t.hangs;
@@ -160,7 +174,7 @@ void run_case(const one_case& c, const workload& w, sweep_totals& t, std::uint64
             ++t.crashes;
             UNSCOPED_INFO(where << ": the workload threw");
         }
-        if (ops_out) *ops_out = storage->op_count();
+        if (ops_out) *ops_out = storage->op_count() - ops_before;
         finish(res);
         if (res.first_failed) ++t.failed_saves;
         if (res.acked_after_failure) {
@@ -191,29 +205,84 @@ void run_case(const one_case& c, const workload& w, sweep_totals& t, std::uint64
     }
 }
 
+base_store make_base(const workload& w) {
+    asio::io_context ctx;
+    // Unsynced saves, so the power cut leaves a tail to tear.
+    fugu::options buffered = sweep_options();
+    buffered.durability = fugu::durability::os_buffered;
+    auto storage = std::make_shared<fault_storage>(ctx.get_executor());
+    {
+        // Count the first session's operations, then cut it half way.
+        auto probe = std::make_shared<fault_storage>(ctx.get_executor());
+        save_results r;
+        std::exception_ptr error;
+        run_bounded(ctx, [&]() -> asio::awaitable<void> {
+            auto st = co_await fugu::store::async_open(ctx.get_executor(), probe, buffered,
+                                                       asio::use_awaitable);
+            co_await run_saves(st, w, 0, w.sets.size() / 4, 4, r);
+            co_await st.async_close(asio::use_awaitable);
+        }(), std::chrono::seconds(30), error);
+        storage->power_cut_at(probe->op_count() / 2);
+    }
+    save_results r;
+    std::exception_ptr error;
+    run_bounded(ctx, [&]() -> asio::awaitable<void> {
+        auto [ec, st] = co_await fugu::store::async_open(ctx.get_executor(), storage, buffered,
+                                                         asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        co_await run_saves(st, w, 0, w.sets.size() / 4, 4, r);
+        co_await st.async_close(asio::as_tuple(asio::use_awaitable));
+    }(), std::chrono::seconds(30), error);
+    base_store b;
+    // Torn: the cut's unsynced bytes end in garbage, which recovery must cut off.
+    b.image = storage->crash_image(fugu::test::crash_mode::tear, 5, 512);
+    // How many change sets it holds.
+    run_bounded(ctx, [&]() -> asio::awaitable<void> {
+        auto copy = b.image->crash_image(fugu::test::crash_mode::keep);
+        auto st = co_await fugu::store::async_open(ctx.get_executor(), copy, sweep_options(), asio::use_awaitable);
+        auto got = co_await read_all(st);
+        for (std::size_t k = 0; k < w.after.size(); ++k)
+            if (got == w.after[k]) b.sets = k;
+        co_await st.async_close(asio::use_awaitable);
+    }(), std::chrono::seconds(30), error);
+    return b;
+}
+
 }  // namespace
 
 TEST_CASE("every I/O operation failing, once or from then on, loses nothing acknowledged",
           "[io-errors]") {
-    const workload w = make_workload(11, fugu::test::crash_sanitized ? 36 : 48);
+    const workload w = make_workload(11, fugu::test::crash_sanitized ? 60 : 96);
+    base_store base = make_base(w);
+    REQUIRE(base.sets > 0);
     sweep_totals t;
     std::uint64_t total_ops = 0;
-    run_case(one_case{}, w, t, &total_ops);
+    run_case(one_case{}, w, base, t, &total_ops);
     REQUIRE(t.failed_saves == 0);
+    REQUIRE(t.failed_reopens + t.lost_after_reopen + t.unsynced_acks == 0);
     REQUIRE(total_ops > 20);
 
     // The clean run's operations: the faulted runs match it up to the fault.
     std::vector<fugu::test::fault_op_record> log;
     {
         asio::io_context ctx;
-        auto storage = std::make_shared<fault_storage>(ctx.get_executor());
+        auto storage = base.image->crash_image(fugu::test::crash_mode::keep, 0, 0, ctx.get_executor());
+        const std::uint64_t before = storage->op_count();
         save_results res;
         std::uint64_t wrong = 0;
         std::exception_ptr error;
-        run_bounded(ctx, workload_run(ctx, storage, w, res, wrong), std::chrono::seconds(30), error);
-        log = storage->op_log();
+        run_bounded(ctx, workload_run(ctx, storage, w, base.sets, res, wrong), std::chrono::seconds(30), error);
+        for (auto& op : storage->op_log())
+            if (op.number > before) {
+                op.number -= before;
+                log.push_back(op);
+            }
     }
     REQUIRE(log.size() == total_ops);
+    if (std::getenv("FUGU_CRASH_VERBOSE")) {
+        std::printf("base holds %zu change sets\n", base.sets);
+        for (const auto& op : log) std::printf("  %s\n", to_string(op).c_str());
+    }
 
     std::map<std::string, std::uint64_t> by_op;
     const auto started = std::chrono::steady_clock::now();
@@ -233,7 +302,7 @@ TEST_CASE("every I/O operation failing, once or from then on, loses nothing ackn
                 cases.push_back({op.number, fault_kind::failed_sync, persistent,
                                  static_cast<std::size_t>(op.length), sys(EIO)});
             for (const auto& c : cases) {
-                run_case(c, w, t, nullptr);
+                run_case(c, w, base, t, nullptr);
                 ++by_op[std::string(fugu::test::to_string(op.kind))];
             }
         }

@@ -31,7 +31,7 @@ namespace {
 
 constexpr int report_fd = 3;
 constexpr int saves_in_flight = 32;
-constexpr std::uint64_t compact_every = 384;  // issued change sets between compactions
+constexpr std::uint64_t compact_every = 48;  // issued change sets between compactions
 
 void send(report what, std::uint64_t stamp) {
     char buf[report_size];

@@ -468,7 +468,14 @@ std::optional<std::vector<std::byte>> fault_storage::durable_contents(std::uint6
 std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
                                                           std::uint64_t seed,
                                                           std::uint64_t sector) const {
-    auto image = std::make_shared<state>(state_->hop);
+    return crash_image(mode, seed, sector, state_->hop);
+}
+
+std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
+                                                          std::uint64_t seed,
+                                                          std::uint64_t sector,
+                                                          boost::asio::any_io_executor ex) const {
+    auto image = std::make_shared<state>(std::move(ex));
     std::lock_guard guard(state_->mutex);
     for (const auto& [key, e] : state_->slabs) {
         // Each slab draws from its own stream, so one slab's image does not depend on

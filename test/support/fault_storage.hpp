@@ -101,6 +101,9 @@ public:
     // `sector` (512 or 4096) fixes the sector size of tear instead.
     std::shared_ptr<fault_storage> crash_image(crash_mode mode, std::uint64_t seed = 0,
                                                std::uint64_t sector = 0) const;
+    // The same, completing on `completion_executor` instead.
+    std::shared_ptr<fault_storage> crash_image(crash_mode mode, std::uint64_t seed, std::uint64_t sector,
+                                               boost::asio::any_io_executor completion_executor) const;
 
     // Operations started so far: the last valid `n` for fail_at.
     std::uint64_t op_count() const;
