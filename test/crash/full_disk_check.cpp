@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include <sys/mount.h>
@@ -214,7 +215,12 @@ int main() {
         if (engine == fugu::io_engine::io_uring && !uring) continue;
         // Each engine gets the whole disk.
         for (const auto& e : fs::directory_iterator(m.dir)) fs::remove_all(e.path());
-        auto f = fill_and_check(m.dir, engine, name);
+        figures f;
+        try {
+            f = fill_and_check(m.dir, engine, name);
+        } catch (const std::exception& e) {  // unwind, so the tmpfs is unmounted
+            EXPECT(false, "%s: exception: %s", name, e.what());
+        }
         ++runs;
         acked += f.acked;
         unreadable += f.unreadable_before + f.unreadable_after;
