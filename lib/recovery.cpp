@@ -87,9 +87,9 @@ asio::awaitable<error_code> recoverer::damaged(found_slab& f, slab_reader& r, st
         const std::span<const std::byte> b = *bytes;
         std::size_t i = 0;
         for (; i + format::record_header_size <= b.size(); ++i) {
-            // Cheap filter before the CRC: type 1 or 2, zero flags and reserved bytes.
+            // Cheap filter before the CRC: a known type, zero flags and reserved bytes.
             const auto type = static_cast<std::uint8_t>(b[i + 4]);
-            if ((type != 1 && type != 2) || b[i + 5] != std::byte{0} || b[i + 6] != std::byte{0} ||
+            if ((type != 1 && type != 2 && type != 3) || b[i + 5] != std::byte{0} || b[i + 6] != std::byte{0} ||
                 b[i + 7] != std::byte{0})
                 continue;
             auto h = format::decode_record_header(b.subspan(i, format::record_header_size));
@@ -121,6 +121,7 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
 
     std::uint64_t pos = format::slab_header_size;
     std::uint64_t records = 0, min_seq = 0, max_seq = 0;
+    std::uint64_t vouched = format::slab_header_size;  // highest synced_upto of a valid record
     bool sealed = false, torn = false;
     while (pos < size) {
         std::string_view bad;
@@ -131,8 +132,14 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
         auto h = format::decode_record_header(*hb);
         if (!h.status.ok()) {
             bad = h.status.reason;
+        } else if (h.header.synced_upto > pos) {
+            // A writer only knows bytes before the record it writes to be durable.
+            bad = "record claims bytes after its own start were synced";
         } else if (h.header.record_size() > size - pos) {
             bad = "record runs past the end of the slab";
+        } else if (h.header.type == format::record_type::sync_mark) {
+            // Vouches for everything before it; a damaged mark itself loses nothing.
+            vouched = std::max(vouched, pos + h.header.record_size());
         } else {
             auto body = co_await reader.get(pos + format::record_header_size, h.header.body_length);
             if (!body) co_return fail_io(diag_, body.error(), "reading", *f.slab, pos);
@@ -159,6 +166,7 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
                         co_return fail(diag_, errc::corruption, "sequence numbers go backwards",
                                        *f.slab, pos);
                     max_sequence_ = h.header.sequence;
+                    vouched = std::max(vouched, h.header.synced_upto);
                     if (!records) min_seq = h.header.sequence;
                     max_seq = h.header.sequence;
                     ++records;
@@ -204,6 +212,7 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
         tail_.records = records;
         tail_.min_sequence = min_seq;
         tail_.max_sequence = max_seq;
+        tail_.vouched_upto = vouched;
     }
     co_return error_code{};
 }
@@ -217,11 +226,11 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
     }
     std::uint64_t max_id = 0;
     for (const auto& e : *listed) max_id = std::max(max_id, e.id);
-    std::uint64_t max_permanent = 0;
-    for (const auto& e : *listed)
-        if (!e.temporary) max_permanent = std::max(max_permanent, e.id);
 
     std::vector<found_slab> found;
+    // Slabs of at most a header's size whose header does not decode: perhaps creations
+    // the writer or recovery never finished. Judged once every other header is known.
+    std::vector<std::pair<found_slab, format::slab_header_decode>> headerless;
     for (const auto& e : *listed) {
         if (e.temporary) {
             // A compaction output that was never published: its sources are intact.
@@ -244,11 +253,10 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         if (r.ec) co_return fail_io(diag_, r.ec, "reading", *f.slab, 0);
         auto h = format::decode_slab_header(std::span<const std::byte>(hb.data(), r.bytes));
         if (!h.status.ok()) {
-            // A log slab whose creation was interrupted: the newest file, header not
-            // (completely) written. Nothing was ever acknowledged from it.
-            if (e.id == max_permanent && f.slab->size() <= format::slab_header_size) {
-                f.slab.reset();
-                if (auto ec = storage.remove(e.id, false)) co_return ec;
+            // An intact header of another version is never a half-written one.
+            if (f.slab->size() <= format::slab_header_size &&
+                (h.status.truncated() || h.error != errc::unknown_format_version)) {
+                headerless.emplace_back(std::move(f), h);
                 continue;
             }
             const errc code = h.status.truncated() ? errc::corruption : h.error;
@@ -259,6 +267,26 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
             co_return fail(diag_, errc::corruption, "slab header names another slab id", *f.slab, 16);
         f.header = h.header;
         found.push_back(std::move(f));
+    }
+
+    // A log slab is created, then its header is written and synced, and only then does
+    // anything go into it; its generation is its id. So a slab holding no more than a
+    // header that does not decode, and that would be the newest log slab in generation
+    // order (its id above every generation a readable slab covers), is a creation that
+    // was interrupted: nothing was ever acknowledged from it, and it is removed. Its id
+    // need not be the highest: compaction may have published a merged slab (of older
+    // generations) with a higher id meanwhile. Anywhere else such a slab is damage.
+    std::uint64_t newest_generation = 0;
+    for (const auto& f : found) newest_generation = std::max(newest_generation, f.header.max_generation);
+    for (auto& [f, h] : headerless) {
+        if (f.id > newest_generation) {
+            f.slab.reset();
+            if (auto ec = storage.remove(f.id, false)) co_return ec;
+            continue;
+        }
+        const errc code = h.status.truncated() ? errc::corruption : h.error;
+        co_return fail(diag_, code, std::string("slab header: ") + std::string(h.status.reason),
+                       *f.slab, 0);
     }
 
     // Generation order; a slab inside the range of one already kept is a compaction
@@ -303,6 +331,20 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         // Make what was found durable before building on it: after a crash under
         // os_buffered it may sit only in the page cache.
         if (auto ec = co_await sync_slab(*tail_.slab)) co_return fail_io(diag_, ec, "syncing", *tail_.slab, 0);
+        // Nothing vouches yet for the last records (a crash before the writer's sync
+        // mark, or saves under os_buffered): now that they are durable, a sync mark says
+        // so, and later damage to them is corruption rather than a torn tail.
+        if (tail_.vouched_upto < tail_.end) {
+            std::vector<std::byte> mark;
+            const std::uint64_t seq = tail_.records ? tail_.max_sequence
+                                                    : (tail_.first_sequence ? tail_.first_sequence - 1 : 0);
+            format::append_sync_mark(mark, seq, tail_.end);
+            if (auto ec = co_await write_at(*tail_.slab, tail_.end, mark, true))
+                co_return fail_io(diag_, ec, "writing a sync mark to", *tail_.slab, tail_.end);
+            tail_.end += mark.size();
+            tail_.vouched_upto = tail_.end;
+            tail_.synced_upto = tail_.end;
+        }
         out.output = tail_;
     } else {
         const std::uint64_t id = next_id++;
@@ -316,7 +358,7 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
             co_return fail_io(diag_, ec, "writing the header of", **created, 0);
         out.output.slab = *created;
         out.output.id = id;
-        out.output.end = out.output.synced_upto = header.size();
+        out.output.end = out.output.synced_upto = out.output.vouched_upto = header.size();
         out.output.first_sequence = next_sequence;
         segment_info info;
         info.handle = std::make_shared<slab_handle>(*created);

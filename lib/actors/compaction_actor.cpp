@@ -143,6 +143,10 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
             if (!h.status.ok() || h.header.record_size() > reader.size() - at)
                 co_return abandon(make_error_code(errc::corruption));
             if (h.header.type == format::record_type::seal) break;
+            if (h.header.type == format::record_type::sync_mark) {  // no entries
+                at += h.header.record_size();
+                continue;
+            }
             const std::uint64_t body_at = at + format::record_header_size;
             auto body = co_await reader.get(body_at, h.header.body_length);
             if (!body) co_return abandon(body.error());
@@ -188,6 +192,18 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
     if (auto ec = co_await write_at(*out, pos, buf, true)) co_return abandon(ec);
     pos += buf.size();
     if (shared_->closing.load()) co_return abandon(asio::error::operation_aborted);
+    // The plan left out entries that later change sets overwrote or removed. Under
+    // os_buffered those later change sets may still sit only in the page cache of the
+    // output slab; if power were lost after the publish, the merged slab would lack the
+    // old values and the log slab the new ones: a hole. So they are made durable first.
+    if (shared_->opts.durability == durability::os_buffered) {
+        for (const auto& s : segs) {
+            if (s.sealed) continue;
+            auto it = v.segments->find(static_cast<std::uint32_t>(s.id));
+            if (it == v.segments->end()) continue;
+            if (auto ec = co_await sync_slab(it->second->slab())) co_return abandon(ec);
+        }
+    }
     if (auto ec = shared_->storage->publish(id)) co_return abandon(ec);
     out.reset();
     auto reopened = shared_->storage->open(id);

@@ -3,11 +3,13 @@
 
 #include "actors/record_codec.hpp"
 #include "format/format.hpp"
+#include "format/record.hpp"
 #include "io/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace fugu::detail {
@@ -69,6 +71,7 @@ asio::awaitable<void> writer_actor::run() {
 
         if (!group.empty()) co_await write_group(std::move(group));
         if (stop) {
+            co_await mark_synced();
             index_message out(std::move(*stop));
             co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
             co_return;
@@ -125,6 +128,7 @@ asio::awaitable<void> writer_actor::flush(apply_request& out) {
         const bool sync = shared_->opts.durability == durability::fsync;
         const std::uint64_t at = out_.end;
         const std::size_t len = buffer_.size();
+        const std::uint64_t vouch = out_.synced_upto;  // what the records in buffer_ state
         error_code ec = co_await write_at(*out_.slab, at, buffer_, sync);
         buffer_.clear();
         auto& c = shared_->counters;
@@ -144,6 +148,7 @@ asio::awaitable<void> writer_actor::flush(apply_request& out) {
             if (out.opened.empty() && out.sealed.empty()) co_return;
         } else {
             out_.end = at + len;
+            out_.vouched_upto = std::max(out_.vouched_upto, vouch);
             if (sync) out_.synced_upto = out_.end;
             c.bytes_written.fetch_add(len, std::memory_order_relaxed);
         }
@@ -151,6 +156,35 @@ asio::awaitable<void> writer_actor::flush(apply_request& out) {
     if (out.saves.empty() && out.opened.empty() && out.sealed.empty()) co_return;
     index_message msg(std::move(out));
     co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+}
+
+asio::awaitable<void> writer_actor::mark_synced() {
+    if (shared_->failed() || !out_.slab || out_.vouched_upto >= out_.end) co_return;
+    if (out_.synced_upto < out_.end) {
+        // os_buffered: the records are not durable yet. The mark must not reach the disk
+        // before them, so they are synced first.
+        if (auto ec = co_await sync_slab(*out_.slab)) {
+            record_failure(ec, "fdatasync", 0, static_cast<std::size_t>(out_.end));
+            co_return;
+        }
+        shared_->counters.syncs.fetch_add(1, std::memory_order_relaxed);
+        out_.synced_upto = out_.end;
+    }
+    buffer_.clear();
+    const std::uint64_t seq = out_.records ? out_.max_sequence
+                                           : (out_.first_sequence ? out_.first_sequence - 1 : 0);
+    format::append_sync_mark(buffer_, seq, out_.end);
+    const std::uint64_t at = out_.end;
+    error_code ec = co_await write_at(*out_.slab, at, buffer_, true);
+    const std::size_t len = buffer_.size();
+    buffer_.clear();
+    if (ec) {
+        record_failure(ec, "sync mark write+fdatasync", at, len);
+        co_return;
+    }
+    shared_->counters.bytes_written.fetch_add(len, std::memory_order_relaxed);
+    shared_->counters.syncs.fetch_add(1, std::memory_order_relaxed);
+    out_.end = out_.synced_upto = out_.vouched_upto = at + len;
 }
 
 asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
@@ -198,7 +232,7 @@ asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
     }
     shared_->counters.bytes_written.fetch_add(header.size(), std::memory_order_relaxed);
     next.end = header.size();
-    next.synced_upto = next.end;
+    next.synced_upto = next.vouched_upto = next.end;
     segment_info info;
     info.handle = std::make_shared<slab_handle>(next.slab);
     info.min_generation = info.max_generation = next_id;

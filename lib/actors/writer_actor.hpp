@@ -27,6 +27,8 @@ struct output_slab_state {
     std::uint64_t id = 0;
     std::uint64_t end = 0;           // where the next record goes
     std::uint64_t synced_upto = 0;   // every byte below is durable
+    std::uint64_t vouched_upto = 0;  // below this, a record's synced_upto or a sync mark
+                                     // shows every record to be durable
     std::uint64_t first_sequence = 0;  // from the slab header
     std::uint64_t records = 0;       // commit records in the slab
     std::uint64_t min_sequence = 0;  // of those records (0 when none)
@@ -52,6 +54,9 @@ private:
     boost::asio::awaitable<error_code> rotate(std::uint64_t next_id,
                                               std::uint64_t first_sequence,
                                               apply_request& out);
+    // On close: makes the output slab durable and appends a sync mark vouching for all of
+    // it, so damage to acknowledged records there is never taken for a torn tail.
+    boost::asio::awaitable<void> mark_synced();
     void fail_save(save_ptr save, error_code ec);
     void record_failure(error_code ec, const char* what, std::uint64_t offset, std::size_t len);
 

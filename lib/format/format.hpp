@@ -31,6 +31,7 @@ enum class slab_kind : std::uint32_t {
 enum class record_type : std::uint8_t {
     commit = 1,  // one change set
     seal = 2,    // the last record of a sealed slab
+    sync_mark = 3,  // no body: everything before it in the slab is durable
 };
 
 // Parts of a commit body.
@@ -45,6 +46,8 @@ inline constexpr std::size_t min_put_body_size = put_entry_fixed_size + value_cr
 // The seal body: record_count, data_end, min_sequence, max_sequence, all u64.
 inline constexpr std::size_t seal_body_size = 32;
 inline constexpr std::size_t seal_record_size = record_header_size + seal_body_size;
+// A sync mark is a record header alone.
+inline constexpr std::size_t sync_mark_size = record_header_size;
 
 // The smallest commit record: one remove of an empty key.
 inline constexpr std::size_t min_commit_record_size = record_header_size + remove_entry_fixed_size;

@@ -72,7 +72,8 @@ record_header_decode decode_record_header(std::span<const std::byte> in) noexcep
     record_header h;
     const std::uint8_t type = get_u8(in, type_at);
     if (type != static_cast<std::uint8_t>(record_type::commit) &&
-        type != static_cast<std::uint8_t>(record_type::seal)) {
+        type != static_cast<std::uint8_t>(record_type::seal) &&
+        type != static_cast<std::uint8_t>(record_type::sync_mark)) {
         return {decode_corrupt("unknown record type"), {}};
     }
     h.type = static_cast<record_type>(type);
@@ -90,6 +91,11 @@ record_header_decode decode_record_header(std::span<const std::byte> in) noexcep
     if (h.type == record_type::seal) {
         if (entries != 0) return {decode_corrupt("seal record with entries"), {}};
         if (h.body_length != seal_body_size) return {decode_corrupt("seal body length wrong"), {}};
+        return {decode_ok(), h};
+    }
+    if (h.type == record_type::sync_mark) {
+        if (entries != 0 || h.body_length != 0) return {decode_corrupt("sync mark with a body"), {}};
+        if (h.body_crc != crc32c_mask(crc32c(nullptr, 0))) return {decode_corrupt("sync mark checksum mismatch"), {}};
         return {decode_ok(), h};
     }
     if (entries == 0 || entries > fugu::max_change_set_entries) {
@@ -236,6 +242,16 @@ void append_seal_record(std::vector<std::byte>& out,
     const std::size_t at = out.size();
     out.resize(at + seal_record_size);
     encode_seal_record(std::span(out).subspan(at).first<seal_record_size>(), seal, synced_upto);
+}
+
+void append_sync_mark(std::vector<std::byte>& out, std::uint64_t sequence, std::uint64_t synced_upto) {
+    const std::size_t at = out.size();
+    out.resize(at + sync_mark_size);
+    record_header h;
+    h.type = record_type::sync_mark;
+    h.sequence = sequence;
+    h.synced_upto = synced_upto;
+    finish_record(std::span(out).subspan(at, sync_mark_size), h);
 }
 
 seal_body_decode decode_seal_body(const record_header& header,

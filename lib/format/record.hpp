@@ -186,6 +186,13 @@ void append_seal_record(std::vector<std::byte>& out,
                         const seal_body& seal,
                         std::uint64_t synced_upto);
 
+// A sync mark: a record of type sync_mark with no entries and no body, whose
+// synced_upto is its own offset. The writer appends one (after an fdatasync) when it
+// closes a log slab it will not seal, and recovery after repairing a tail, so that every
+// record before it is vouched for: damage there is then corruption, never a torn tail.
+// `sequence` is the slab's highest commit sequence so far (first_sequence - 1 if none).
+void append_sync_mark(std::vector<std::byte>& out, std::uint64_t sequence, std::uint64_t synced_upto);
+
 struct seal_body_decode {
     decode_status status;
     seal_body seal;  // meaningful only when status.ok()

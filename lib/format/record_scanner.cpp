@@ -28,6 +28,8 @@ std::optional<scanned_record> record_scanner::next() noexcept {
     const auto body = rest.subspan(record_header_size);
     if (h.header.type == record_type::commit) {
         r.status = check_commit_body(h.header, body);
+    } else if (h.header.type == record_type::sync_mark) {
+        r.status = decode_ok();
     } else {
         r.status = decode_seal_body(h.header, body).status;
     }
@@ -51,7 +53,8 @@ std::optional<found_header> find_next_valid_header(std::span<const std::byte> by
         // A cheap filter ahead of the CRC; decode_record_header checks the same bytes
         // again after the CRC, so the answer is unchanged.
         const auto type = static_cast<record_type>(window[4]);
-        if ((type != record_type::commit && type != record_type::seal) ||
+        if ((type != record_type::commit && type != record_type::seal &&
+             type != record_type::sync_mark) ||
             window[5] != std::byte{0} || window[6] != std::byte{0} || window[7] != std::byte{0}) {
             continue;
         }

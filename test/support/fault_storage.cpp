@@ -69,13 +69,14 @@ std::uint64_t next_random(std::uint64_t& s) {
 
 // Synced bytes, the unsynced ones up to a sector boundary, then one torn sector of
 // garbage or zeros. Boundaries are relative to the start of the file, as on a disk.
-std::vector<std::byte> torn_image(const slab_state& s, std::uint64_t& rng) {
+std::vector<std::byte> torn_image(const slab_state& s, std::uint64_t& rng, std::uint64_t sector_size) {
     if (s.pending.empty()) return s.durable;
     const auto& cur = s.current;
     const std::uint64_t size = cur.size();
     std::uint64_t first = size;
     for (const auto& w : s.pending) first = std::min(first, w.offset);
-    const std::uint64_t sector = (next_random(rng) & 1) ? 4096 : 512;
+    const bool big = next_random(rng) & 1;
+    const std::uint64_t sector = sector_size ? sector_size : (big ? 4096 : 512);
     const std::uint64_t lo = first / sector * sector;
     const std::uint64_t hi = (size + sector - 1) / sector * sector;
     const std::uint64_t cut = lo + next_random(rng) % ((hi - lo) / sector + 1) * sector;
@@ -465,8 +466,16 @@ std::optional<std::vector<std::byte>> fault_storage::durable_contents(std::uint6
 }
 
 std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
-                                                          std::uint64_t seed) const {
-    auto image = std::make_shared<state>(state_->hop);
+                                                          std::uint64_t seed,
+                                                          std::uint64_t sector) const {
+    return crash_image(mode, seed, sector, state_->hop);
+}
+
+std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
+                                                          std::uint64_t seed,
+                                                          std::uint64_t sector,
+                                                          boost::asio::any_io_executor ex) const {
+    auto image = std::make_shared<state>(std::move(ex));
     std::lock_guard guard(state_->mutex);
     for (const auto& [key, e] : state_->slabs) {
         // Each slab draws from its own stream, so one slab's image does not depend on
@@ -486,7 +495,7 @@ std::shared_ptr<fault_storage> fault_storage::crash_image(crash_mode mode,
                 bytes = e.slab->current;
                 break;
             case crash_mode::tear:
-                bytes = torn_image(*e.slab, rng);
+                bytes = torn_image(*e.slab, rng, sector);
                 break;
         }
         auto copy = std::make_shared<slab_state>();

@@ -97,8 +97,13 @@ public:
 
     // What a restarted machine would find if power were lost now (or at the power cut):
     // a new, unlocked fault_storage with no faults, completing on the same executor.
-    // `seed` makes tear deterministic (sector size 512 or 4096, cut point, fill).
-    std::shared_ptr<fault_storage> crash_image(crash_mode mode, std::uint64_t seed = 0) const;
+    // `seed` makes tear deterministic (sector size 512 or 4096, cut point, fill);
+    // `sector` (512 or 4096) fixes the sector size of tear instead.
+    std::shared_ptr<fault_storage> crash_image(crash_mode mode, std::uint64_t seed = 0,
+                                               std::uint64_t sector = 0) const;
+    // The same, completing on `completion_executor` instead.
+    std::shared_ptr<fault_storage> crash_image(crash_mode mode, std::uint64_t seed, std::uint64_t sector,
+                                               boost::asio::any_io_executor completion_executor) const;
 
     // Operations started so far: the last valid `n` for fail_at.
     std::uint64_t op_count() const;
