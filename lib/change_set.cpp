@@ -5,6 +5,7 @@
 
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <system_error>
 
@@ -120,15 +121,19 @@ void change_set::add(std::string_view key, std::string_view value, bool remove) 
     if (contains(key)) fail(errc::duplicate_key);
 
     // Reserve first so that nothing below can throw after the change set was modified.
-    entries_.reserve(entries_.size() + 1);
-    bytes_.reserve(bytes_.size() + key.size() + value.size());
+    // Growth is geometric: reserve(size + 1) would reallocate (and copy everything) on
+    // every add, which makes building a change set quadratic.
+    if (entries_.size() == entries_.capacity())
+        entries_.reserve(std::max<std::size_t>(8, entries_.capacity() * 2));
+    if (const std::size_t need = bytes_.size() + key.size() + value.size(); need > bytes_.capacity())
+        bytes_.reserve(std::max(need, bytes_.capacity() * 2));
     if (!lookup_ && entries_.size() + 1 > linear_scan_limit) {
         auto set = std::make_unique<key_set>(this);
         set->set.reserve(entries_.size() * 2 + 2);
         for (std::uint32_t i = 0; i < entries_.size(); ++i) set->set.insert(i);
         lookup_ = std::move(set);
-    } else if (lookup_) {
-        lookup_->set.reserve(entries_.size() + 1);
+    } else if (lookup_ && lookup_->set.size() + 1 > lookup_->set.max_load()) {
+        lookup_->set.reserve((lookup_->set.size() + 1) * 2);
     }
 
     entry e;

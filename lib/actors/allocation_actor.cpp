@@ -48,6 +48,15 @@ allocation_actor::allocation_actor(asio::any_io_executor ex,
       writer_(writer) {}
 
 void allocation_actor::assign(pending_save& save) {
+    if (save.changes.empty()) {
+        // Writes nothing (docs/api.md): no sequence of its own and no room in a slab, so
+        // it can neither rotate the output slab nor leave a gap. It travels behind the
+        // saves assigned before it and completes with the newest of their sequences once
+        // they are applied.
+        save.sequence = state_.next_sequence - 1;
+        save.slab_id = state_.output_slab_id;
+        return;
+    }
     const std::uint64_t size = commit_record_size(save.changes);
     const std::uint64_t target = output_slab_target(
         shared_->opts.base_slab_size, shared_->opts.slab_growth,
