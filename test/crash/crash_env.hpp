@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <sstream>
 #include <string>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -47,5 +49,17 @@ inline std::uint64_t crash_seed() {
 inline std::string crash_mode_note() {
     return crash_sanitized ? " build=sanitized" : "";
 }
+
+// Prints one line about a failure as it happens (the first 20 per run): the figure line
+// says how many there were, these say which.
+#define FUGU_CRASH_NOTE(what)                                             \
+    do {                                                                  \
+        static int fugu_crash_notes_ = 0;                                 \
+        if (fugu_crash_notes_++ < 20) {                                   \
+            std::ostringstream fugu_crash_os_;                            \
+            fugu_crash_os_ << what;                                       \
+            std::printf("  %s\n", fugu_crash_os_.str().c_str());          \
+        }                                                                 \
+    } while (0)
 
 }  // namespace fugu::test

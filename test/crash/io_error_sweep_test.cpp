@@ -167,19 +167,19 @@ void run_case(const one_case& c, const workload& w, const base_store& base, swee
                                       std::chrono::seconds(30), error);
         if (!done) {
             ++t.hangs;
-            UNSCOPED_INFO(where << ": the workload hung");
+            FUGU_CRASH_NOTE(where << ": the workload hung");
             return;  // its objects cannot be taken apart safely
         }
         if (error) {
             ++t.crashes;
-            UNSCOPED_INFO(where << ": the workload threw");
+            FUGU_CRASH_NOTE(where << ": the workload threw");
         }
         if (ops_out) *ops_out = storage->op_count() - ops_before;
         finish(res);
         if (res.first_failed) ++t.failed_saves;
         if (res.acked_after_failure) {
             t.acks_after_failure += res.acked_after_failure;
-            UNSCOPED_INFO(where << ": " << res.acked_after_failure << " saves acknowledged after save "
+            FUGU_CRASH_NOTE(where << ": " << res.acked_after_failure << " saves acknowledged after save "
                                 << res.first_failed << " failed");
         }
         // A power cut right after the run keeps only synced bytes: every acknowledged save
@@ -188,20 +188,20 @@ void run_case(const one_case& c, const workload& w, const base_store& base, swee
         storage->clear_faults();
         std::string why;
         switch (check_reopen(ctx, storage, w, res.acked, why)) {
-        case 1: ++t.failed_reopens; UNSCOPED_INFO(where << ": reopen failed: " << why); break;
-        case 2: ++t.lost_after_reopen; UNSCOPED_INFO(where << ": after reopen: " << why); break;
+        case 1: ++t.failed_reopens; FUGU_CRASH_NOTE(where << ": reopen failed: " << why); break;
+        case 2: ++t.lost_after_reopen; FUGU_CRASH_NOTE(where << ": after reopen: " << why); break;
         default: break;
         }
         switch (check_reopen(ctx, image, w, res.acked, why)) {
-        case 1: ++t.failed_reopens; UNSCOPED_INFO(where << ": reopen after power cut failed: " << why); break;
-        case 2: ++t.unsynced_acks; UNSCOPED_INFO(where << ": after power cut: " << why); break;
+        case 1: ++t.failed_reopens; FUGU_CRASH_NOTE(where << ": reopen after power cut failed: " << why); break;
+        case 2: ++t.unsynced_acks; FUGU_CRASH_NOTE(where << ": after power cut: " << why); break;
         default: break;
         }
     }
     // Everything the store made is gone with the io_context: nothing holds the storage.
     if (!weak.expired()) {
         ++t.leaks;
-        UNSCOPED_INFO(where << ": the storage outlived the store and its io_context");
+        FUGU_CRASH_NOTE(where << ": the storage outlived the store and its io_context");
     }
 }
 

@@ -81,7 +81,10 @@ struct child_run {
 child_run spawn_writer(const std::string& exe, const std::string& dir, const char* engine,
                        std::uint64_t seed, std::uint64_t first_stamp) {
     int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+    // Only the parent's end is non-blocking: a child finding the pipe full waits for
+    // the parent to drain it.
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    REQUIRE(::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK) == 0);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 3);  // dup2 clears close-on-exec
@@ -173,7 +176,8 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
         ::close(c.reports);
         if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
             ++early_exits;
-            UNSCOPED_INFO("kill " << i << ": the writer exited on its own, status " << status);
+            std::printf("kill %llu: the writer exited on its own, status %d\n",
+                        static_cast<unsigned long long>(i), status);
         }
         if (c.issued > c.completed) ++in_flight;
         compactions += c.compactions;
@@ -199,7 +203,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
             if (ec) {
                 ++failed_opens;
                 stop = true;
-                UNSCOPED_INFO("kill " << i << " (" << engine << "): reopen failed: " << ec.message()
+                FUGU_CRASH_NOTE("kill " << i << " (" << engine << "): reopen failed: " << ec.message()
                                       << ": " << diag.message());
                 co_return;
             }
@@ -213,7 +217,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
             if (top < applied) {
                 lost += applied - top;
                 stop = true;
-                UNSCOPED_INFO("kill " << i << ": the store went back from change set " << applied
+                FUGU_CRASH_NOTE("kill " << i << ": the store went back from change set " << applied
                                       << " to " << top);
                 co_return;
             }
@@ -229,7 +233,7 @@ TEST_CASE("kill -9 at random moments loses no acknowledged change set and applie
                     if (!want.count(k)) ++bad;
                 ++partial;
                 stop = true;
-                UNSCOPED_INFO("kill " << i << " (" << engine << "): " << bad
+                FUGU_CRASH_NOTE("kill " << i << " (" << engine << "): " << bad
                                       << " keys differ from change sets 1.." << top);
                 co_return;
             }

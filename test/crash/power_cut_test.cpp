@@ -141,7 +141,7 @@ void enumerate(const shape& s, totals& t) {
                                                                  asio::as_tuple(asio::use_awaitable));
                 if (ec) {
                     ++t.failed_opens;
-                    UNSCOPED_INFO("workload " << s.seed << " cut " << cut << " " << v.name
+                    FUGU_CRASH_NOTE("workload " << s.seed << " cut " << cut << " " << v.name
                                               << ": reopen failed: " << ec.message() << " " << diag.message());
                     co_return;
                 }
@@ -165,7 +165,7 @@ void enumerate(const shape& s, totals& t) {
                     }
                     ++t.violations;
                     if (is_prefix_state(w, got, 0)) ++t.lost;
-                    UNSCOPED_INFO("workload " << s.seed << " cut " << cut << " " << v.name << ": recovered "
+                    FUGU_CRASH_NOTE("workload " << s.seed << " cut " << cut << " " << v.name << ": recovered "
                                               << got.size() << " keys matching no prefix >= " << must);
                 }
                 co_await st.async_close(asio::use_awaitable);
