@@ -109,8 +109,10 @@ asio::awaitable<std::vector<fugu::test::slab_image>> seed_stores() {
 }  // namespace
 
 TEST_CASE("write fuzz seeds from real stores", "[.fuzz-seeds]") {
+    // Also reached by exclusion-only filters (the unit suite's), so it does nothing
+    // unless asked.
     const char* where = std::getenv("FUGU_FUZZ_SEED_DIR");
-    REQUIRE(where);
+    if (!where || !*where) return;
     const fs::path root(where);
     auto images = fugu::test::run_coro([](asio::io_context&) { return seed_stores(); });
     int n = 0;

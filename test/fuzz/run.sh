@@ -3,7 +3,7 @@
 # Builds the libFuzzer targets (clang, ASan+UBSan, coverage on the whole library) in
 # build-fuzz and runs them from their seed corpora and regression inputs:
 #   decoder   FUGU_FUZZ_DECODER_RUNS executions (default 1,000,000)
-#   recovery  FUGU_FUZZ_SECONDS seconds (default 40)
+#   recovery  FUGU_FUZZ_SECONDS seconds (default 30)
 #   api       FUGU_FUZZ_SECONDS seconds
 # and prints one line per target: fuzz: target=NAME execs=N findings=N
 # New inputs go to a scratch corpus, not into the tree. A finding leaves its input in
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 decoder_runs=${FUGU_FUZZ_DECODER_RUNS:-1000000}
-seconds=${FUGU_FUZZ_SECONDS:-40}
+seconds=${FUGU_FUZZ_SECONDS:-30}
 build=${FUGU_FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$build/build.ninja" ]; then
