@@ -203,10 +203,13 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
     bool damaged_in_slab = false;
     bool damaged = false;        // replay stops at the first damage, as recovery does
     std::optional<std::uint64_t> tail_at;  // newest log: where the next open cuts
+    std::optional<std::size_t> tail_warning;  // its entry in problems_
+    std::uint64_t intact_after_tail = 0;      // good records the cut would drop too
 
     walk_callbacks cb;
     cb.record = [&](const format::scanned_record& rec) {
         const auto& h = rec.header;
+        if (tail_at) ++intact_after_tail;
         if (seal_seen) {
             add(severity::error, file, rec.offset, "a record follows the seal record");
         }
@@ -269,6 +272,7 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
                 return;
             }
             tail_at = at;
+            tail_warning = problems_.size();
             add(severity::warning, file, at,
                 what + " at the end of the newest slab: the next open cuts " +
                     std::to_string(m.size() - at) +
@@ -285,6 +289,10 @@ void checker::scan_slab(slab_report& r, const mapped_file& m, bool newest_log, b
         add(severity::error, file, at, what + resumed_words);
     };
     walk_records(bytes, cb);
+    if (tail_warning && intact_after_tail) {
+        problems_[*tail_warning].message += "; " + std::to_string(intact_after_tail) +
+                                            " intact records after it would be cut off with it";
+    }
     if (!r.sealed && !newest_log && r.size >= format::slab_header_size) {
         add(severity::error, file, m.size(), "slab ends without its seal record (only the newest log slab may)");
     }
@@ -446,7 +454,9 @@ int check(std::string_view name, std::span<char* const> argv) {
             co_await close_store(s, dir);
         } catch (const failure& f) {
             if (!damaged) c.add(severity::error, "", std::nullopt, std::string("the store does not open: ") + f.what());
-            index_summary = std::string("the store does not open: ") + f.what();
+            index_summary = f.code() == exit_code::corruption && damaged
+                                ? "the store refuses to open, because of the errors above"
+                                : std::string("the store does not open: ") + f.what();
         }
         co_return 0;
     });
