@@ -46,6 +46,12 @@ void dump_slab(const listed_file& f, bool entries, bool values, std::size_t max_
                         static_cast<unsigned long long>(rh.synced_upto));
             return;
         }
+        if (rh.type == format::record_type::sync_mark) {
+            std::printf("  @%-10llu sync    everything before it is durable (seq=%llu synced_upto=%llu)\n",
+                        static_cast<unsigned long long>(r.offset), static_cast<unsigned long long>(rh.sequence),
+                        static_cast<unsigned long long>(rh.synced_upto));
+            return;
+        }
         std::printf("  @%-10llu commit  seq=%llu puts=%u removes=%u body=%u synced_upto=%llu\n",
                     static_cast<unsigned long long>(r.offset), static_cast<unsigned long long>(rh.sequence),
                     rh.put_count, rh.remove_count, rh.body_length,
