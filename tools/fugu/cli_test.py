@@ -270,27 +270,41 @@ def test_check_and_dump(t):
 
 
 def test_check_newest_slab_tail(t):
-    # Damage in the last record of the newest slab after a clean close: an open would
-    # take it for a torn tail and cut it off; check reports it and exits 7.
+    # After a clean close the newest slab ends with a sync mark that vouches for every
+    # record before it: damage to an acknowledged record there is corruption (exit 5),
+    # never a torn tail. Damage to the mark itself, or a cut through it, loses nothing the
+    # mark vouched for: a damaged tail (exit 7) that the next open cuts off.
     d = f"{t}/tail"
     sh(f"$F batch {d} - -q", stdin=b"put a 1\nput b 2\n")
     sh(f"$F put {d} c 3")
     newest = slab_files(d)[-1]
+    o = out(f"$F dump {d} --slab {int(newest[5:21], 16)}")
     at = last_commit_offset(d, int(newest[5:21], 16))
+    marks = [int(m) for m in re.findall(r"^  @(\d+)\s+sync", o, re.M)]
+    check(len(marks) == 1 and marks[0] > at, o)
+    mark = marks[0]
     size = os.path.getsize(f"{d}/{newest}")
-    flip(f"{d}/{newest}", size - 1)  # the value byte of the last record
-    r = sh(f"$F check {d}", expect=DAMAGED_TAIL)
+    check(size == mark + 40, f"the sync mark ends the slab: {size} {mark}")
+    flip(f"{d}/{newest}", mark - 1)  # the value byte of the last commit record
+    r = sh(f"$F check {d}", expect=CORRUPTION)
     o = r.stdout.decode()
-    check(f"warning: {d}/{newest}:{at}:" in o and "next open cuts" in o, o)
+    check(f"{d}/{newest}:{at}:" in o and "synced" in o, o)
+    j = js(f"$F check {d} --json", expect=CORRUPTION)
+    check(j["errors"] >= 1 and j["exit_code"] == CORRUPTION, j)
+    check(os.path.getsize(f"{d}/{newest}") == size, "check changed nothing on disk")
+    flip(f"{d}/{newest}", mark - 1)
+    check(js(f"$F check {d} --json")["clean"], "clean again once the byte is restored")
+    # A byte of the mark itself: the mark is a damaged tail, the commits before it stand.
+    flip(f"{d}/{newest}", size - 1)
     j = js(f"$F check {d} --json", expect=DAMAGED_TAIL)
     check(j["warnings"] == 1 and j["errors"] == 0 and j["exit_code"] == DAMAGED_TAIL, j)
-    check(os.path.getsize(f"{d}/{newest}") == size, "check changed nothing on disk")
-    # A truncated record at the end (a torn write after a crash) is the same warning.
+    check(any(p["offset"] == mark and "next open cuts" in p["message"] for p in j["problems"]), j["problems"])
     flip(f"{d}/{newest}", size - 1)
+    # A cut through the mark (what a crash while writing it leaves) is the same warning.
     with open(f"{d}/{newest}", "r+b") as f:
         f.truncate(size - 3)
     j = js(f"$F check {d} --json", expect=DAMAGED_TAIL)
-    check(any(p["offset"] == at and "truncated" in p["message"] for p in j["problems"]), j["problems"])
+    check(any(p["offset"] == mark and "truncated" in p["message"] for p in j["problems"]), j["problems"])
 
 
 def test_bench(t):
