@@ -164,7 +164,7 @@ def section(doc, doc_path, charts_dir):
              "Fugu / best peer in the same run (for latency: best peer / Fugu, so above 1 is "
              "always Fugu ahead). The machine is shared and noisy: ratios from one run are what "
              "count, absolute figures vary from run to run." % doc["repetitions"])
-    L += ["", "How to run it (about 15 minutes here; stores go under the build directory, on the "
+    L += ["", "How to run it (about 21 minutes on this shared 2-core machine; stores go under the build directory, on the "
           "disk under test, never on tmpfs):", "",
           "```sh",
           "meson setup build --buildtype=release && ninja -C build",

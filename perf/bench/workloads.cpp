@@ -219,8 +219,7 @@ json::object run_write_job(engine& e, const std::string& name, const fs::path& d
     e.open(dir, info->durable);
     json::object r;
     const std::uint64_t n = z.keys;
-    auto random_put = [n](std::uint64_t i) { return op{op_kind::put, i, 1, value_size, 0, {}}; };
-    (void)n;
+    auto random_put = [](std::uint64_t i) { return op{op_kind::put, i, 1, value_size, 0, {}}; };
     if (name == "fillrandom-1" || name == "fillrandom-64") {
         counted_stream s(name == "fillrandom-1" ? 1 : 64, 1, z.keys, random_put, false,
                          z.write_cap_seconds);

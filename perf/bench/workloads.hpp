@@ -18,12 +18,12 @@ struct sizes {
     std::uint64_t ycsb_ops = 300'000;      // per YCSB run
     std::uint64_t large_values = 2048;     // 64 KiB values per largevalue run (128 MiB)
     double sync_seconds = 5;               // fillsync runs, and largevalue-sync's cap
-    double rww_seconds = 2;                // readwhilewriting
-    // Caps that keep the full run within 20 minutes on a busy 2-core machine: a counted
+    double rww_seconds = 3;                // readwhilewriting
+    // Caps that keep the full run near 20 minutes on a busy 2-core machine: a counted
     // run stops at its count or at its cap, whichever comes first (the rate is what counts).
     double write_cap_seconds = 4;          // fillrandom, fillbatch, largevalue
-    double overwrite_cap_seconds = 10;
-    double read_cap_seconds = 2;           // readrandom, YCSB
+    double overwrite_cap_seconds = 12;
+    double read_cap_seconds = 3;           // readrandom, YCSB
     double rww_write_rate = 10'000;        // its writer, saves per second
     unsigned reps = 3;
 };
