@@ -32,6 +32,7 @@ done
 [ -x "$server" ] || { echo "error: $server is not built (ninja -C $build)" >&2; exit 1; }
 
 mkdir -p "$work"
+work=$(realpath "$work")  # redis-server opens its log after moving into --dir
 results="$work/results.csv"
 : >"$results"
 pid=""

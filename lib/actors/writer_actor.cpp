@@ -7,6 +7,8 @@
 #include "io/await.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -23,8 +25,12 @@ writer_actor::writer_actor(asio::any_io_executor ex,
     : strand_(asio::make_strand(ex)),
       shared_(std::move(shared)),
       out_(std::move(output)),
+      wake_acknowledger_(strand_),
+      wake_writer_(strand_),
       inbox_(strand_, 64),
-      index_(index) {}
+      index_(index) {
+    last_stated_ = out_.vouched_upto;
+}
 
 void writer_actor::fail_save(save_ptr save, error_code ec) {
     if (save->diag && ec == make_error_code(errc::store_failed)) *save->diag = shared_->failure();
@@ -44,10 +50,35 @@ void writer_actor::record_failure(error_code ec,
 }
 
 asio::awaitable<void> writer_actor::run() {
+    using namespace asio::experimental::awaitable_operators;
+    // Named before the co_await (GCC 12 and temporaries inside the expression).
+    auto both = gather() && acknowledge();
+    co_await std::move(both);
+}
+
+// A condition wait on the strand: the caller re-checks its condition after every wake-up,
+// and whoever changes the condition cancels the timer. Checking and starting the wait
+// happen in one step on the strand, so no wake-up is missed.
+asio::awaitable<void> writer_actor::wait(asio::steady_timer& t) {
+    t.expires_at(asio::steady_timer::time_point::max());
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> writer_actor::drain() {
+    while (!flights_.empty()) co_await wait(wake_writer_);
+}
+
+asio::awaitable<void> writer_actor::gather() {
     const std::size_t limit = shared_->opts.max_group_commit_bytes;
     for (;;) {
         auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-        if (ec) co_return;
+        if (ec) {
+            auto last = std::make_shared<flight>();
+            last->done = true;
+            flights_.push_back(std::move(last));
+            wake_acknowledger_.cancel();
+            co_return;
+        }
 
         std::vector<save_ptr> group;
         std::optional<stop_request> stop;
@@ -63,19 +94,71 @@ asio::awaitable<void> writer_actor::run() {
             }
         };
         take(first);
-        // Group commit: everything that queued up while the last write was in flight goes
-        // into this one.
+        // Group commit: everything that queued up meanwhile goes into this one.
         while (!stop && bytes < limit &&
                inbox_.try_receive([&](error_code, writer_message m) { take(m); })) {
         }
 
         if (!group.empty()) co_await write_group(std::move(group));
         if (stop) {
+            // Every group durable and acknowledged first, then the sync mark that vouches
+            // for all of them, then the stop, which reaches the index actor last.
+            co_await drain();
             co_await mark_synced();
-            index_message out(std::move(*stop));
+            auto last = std::make_shared<flight>();
+            last->done = true;
+            last->stop = std::move(stop);
+            flights_.push_back(std::move(last));
+            wake_acknowledger_.cancel();
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> writer_actor::acknowledge() {
+    auto& c = shared_->counters;
+    for (;;) {
+        while (flights_.empty() || !flights_.front()->done) co_await wait(wake_acknowledger_);
+        std::shared_ptr<flight> f = std::move(flights_.front());
+        flights_.pop_front();
+        wake_writer_.cancel();
+        if (f->stop) {
+            index_message out(std::move(*f->stop));
             co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
             co_return;
         }
+        if (!f->done || (f->buffer.empty() && f->out.saves.empty() && f->out.opened.empty() &&
+                         f->out.sealed.empty()))
+            co_return;  // the inbox ended without a stop (never in practice)
+        const std::size_t len = f->buffer.size();
+        if (len > 0) {
+            c.group_commits.fetch_add(1, std::memory_order_relaxed);
+            if (f->sync) c.syncs.fetch_add(1, std::memory_order_relaxed);
+            if (f->ec || broken_) {
+                // The bytes may or may not be on disk; nothing after them may be trusted, so
+                // the store stops taking saves (fail-stop), these saves report the error,
+                // and so do those of every later flight, whatever became of their own write.
+                error_code ec = f->ec ? f->ec : make_error_code(errc::store_failed);
+                if (f->ec && !broken_) record_failure(ec, f->sync ? "write+fdatasync" : "write", f->at, len);
+                broken_ = true;
+                for (auto& s : f->out.saves) {
+                    if (s->diag) *s->diag = shared_->failure();
+                    std::move(s->completion).complete(ec, std::uint64_t{0});
+                }
+                f->out.saves.clear();
+                f->out.refs.clear();
+            } else {
+                // Every flight before this one succeeded, so the slab is durable up to here.
+                if (f->sync) out_.synced_upto = f->at + len;
+                out_.vouched_upto = std::max(out_.vouched_upto, f->vouch);
+                c.bytes_written.fetch_add(len, std::memory_order_relaxed);
+            }
+            f->buffer.clear();
+            if (spare_.size() < max_flights) spare_.push_back(std::move(f->buffer));
+        }
+        if (f->out.saves.empty() && f->out.opened.empty() && f->out.sealed.empty()) continue;
+        index_message msg(std::move(f->out));
+        co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
     }
 }
 
@@ -86,6 +169,7 @@ void writer_actor::end_record(apply_request& out) {
     offsets_.clear();
     lengths_.clear();
     batch_.encode(buffer_, out_.synced_upto, offsets_, lengths_);
+    last_stated_ = out_.synced_upto;
     for (std::size_t i = 0; i < offsets_.size(); ++i)
         out.refs.push_back(value_ref{static_cast<std::uint32_t>(out_.id),
                                      static_cast<std::uint32_t>(record_at + offsets_[i]), lengths_[i]});
@@ -124,38 +208,37 @@ asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
 }
 
 asio::awaitable<void> writer_actor::flush(apply_request& out) {
-    if (!buffer_.empty()) {
-        const bool sync = shared_->opts.durability == durability::fsync;
-        const std::uint64_t at = out_.end;
-        const std::size_t len = buffer_.size();
-        const std::uint64_t vouch = out_.synced_upto;  // what the records in buffer_ state
-        error_code ec = co_await write_at(*out_.slab, at, buffer_, sync);
-        buffer_.clear();
-        auto& c = shared_->counters;
-        c.group_commits.fetch_add(1, std::memory_order_relaxed);
-        if (sync) c.syncs.fetch_add(1, std::memory_order_relaxed);
-        if (ec) {
-            // The bytes may or may not be on disk; nothing after them may be trusted, so
-            // the store stops taking saves (fail-stop) and these saves report the error.
-            record_failure(ec, sync ? "write+fdatasync" : "write", at, len);
-            for (auto& s : out.saves) {
-                if (s->diag) *s->diag = shared_->failure();
-                std::move(s->completion).complete(ec, std::uint64_t{0});
-            }
-            out.saves.clear();
-            out.refs.clear();
-            out_.end = at + len;  // never write over what may have reached the disk
-            if (out.opened.empty() && out.sealed.empty()) co_return;
-        } else {
-            out_.end = at + len;
-            out_.vouched_upto = std::max(out_.vouched_upto, vouch);
-            if (sync) out_.synced_upto = out_.end;
-            c.bytes_written.fetch_add(len, std::memory_order_relaxed);
+    if (buffer_.empty() && out.saves.empty() && out.opened.empty() && out.sealed.empty()) co_return;
+    // What the records in buffer_ state as synced, read before waiting: the acknowledger
+    // moves out_.synced_upto on meanwhile, past what these records say.
+    const std::uint64_t vouch = last_stated_;
+    while (flights_.size() >= max_flights) co_await wait(wake_writer_);
+    auto f = std::make_shared<flight>();
+    f->out = std::move(out);
+    out = apply_request{};
+    if (buffer_.empty()) {
+        f->done = true;  // slabs opened or sealed, nothing to write
+    } else {
+        f->sync = shared_->opts.durability == durability::fsync;
+        f->at = out_.end;
+        f->vouch = vouch;
+        f->buffer.swap(buffer_);
+        if (!spare_.empty()) {
+            buffer_ = std::move(spare_.back());
+            spare_.pop_back();
         }
+        // The next group goes after this one whatever becomes of it: never write over
+        // what may have reached the disk.
+        out_.end = f->at + f->buffer.size();
+        auto done = [this, f](error_code ec) {
+            f->ec = ec;
+            f->done = true;
+            wake_acknowledger_.cancel();
+        };
+        out_.slab->async_write(f->at, f->buffer, f->sync, asio::bind_executor(strand_, std::move(done)));
     }
-    if (out.saves.empty() && out.opened.empty() && out.sealed.empty()) co_return;
-    index_message msg(std::move(out));
-    co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+    flights_.push_back(std::move(f));
+    wake_acknowledger_.cancel();
 }
 
 asio::awaitable<void> writer_actor::mark_synced() {
@@ -191,7 +274,10 @@ asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
                                                  std::uint64_t first_sequence,
                                                  apply_request& out) {
     // Seal and sync the old slab before the next one exists, so that after a crash only
-    // the newest log slab can lack its seal (and only it may have a torn tail).
+    // the newest log slab can lack its seal (and only it may have a torn tail). The seal
+    // follows every record of the slab on disk too: no group commit may still be in flight.
+    co_await drain();
+    if (shared_->failed()) co_return make_error_code(errc::store_failed);
     buffer_.clear();
     // An empty slab's seal says so with min = first_sequence, max = first_sequence - 1.
     const std::uint64_t min_seq = out_.records ? out_.min_sequence : out_.first_sequence;
@@ -233,6 +319,7 @@ asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
     shared_->counters.bytes_written.fetch_add(header.size(), std::memory_order_relaxed);
     next.end = header.size();
     next.synced_upto = next.vouched_upto = next.end;
+    last_stated_ = next.end;
     segment_info info;
     info.handle = std::make_shared<slab_handle>(next.slab);
     info.min_generation = info.max_generation = next_id;

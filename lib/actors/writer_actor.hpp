@@ -5,6 +5,13 @@
 // and rotates it (seal, sync, create the next) when the allocation actor moved on. After a
 // failed write or sync it fails every later save (fail-stop). All members are used only
 // on strand_; others talk to it through inbox().
+//
+// Group commits are pipelined: up to max_flights writes (each with its fdatasync) are in
+// flight at once, so the next group is written while the previous one is being synced.
+// Two coroutines share the strand: the writer gathers and launches groups, the
+// acknowledger takes them back strictly in the order they were launched and hands each to
+// the index actor only once its own write and fdatasync completed and every earlier group
+// succeeded.
 #pragma once
 
 #include "actors/messages.hpp"
@@ -12,11 +19,14 @@
 #include "store_shared.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace fugu::detail {
@@ -46,10 +56,32 @@ public:
 
     boost::asio::awaitable<void> run();
 
+    // Group commits whose write (and fdatasync) may run at the same time.
+    static constexpr std::size_t max_flights = 4;
+
 private:
+    // One launched group commit, waiting for its write (and fdatasync) to complete.
+    struct flight {
+        apply_request out;
+        std::vector<std::byte> buffer;  // the bytes being written; alive until completion
+        std::uint64_t at = 0;           // slab offset of buffer
+        std::uint64_t vouch = 0;        // the synced_upto its last record states
+        bool sync = false;
+        bool done = false;              // the write completed, with `ec`
+        error_code ec;
+        std::optional<stop_request> stop;  // the last flight: pass the stop on after it
+    };
+
+    boost::asio::awaitable<void> gather();
+    boost::asio::awaitable<void> acknowledge();
+    boost::asio::awaitable<void> wait(boost::asio::steady_timer& t);
+    // Waits until no group commit is in flight (before a rotation).
+    boost::asio::awaitable<void> drain();
+
     boost::asio::awaitable<void> write_group(std::vector<save_ptr> group);
     // Encodes the change sets gathered in batch_ as one record at the end of buffer_.
     void end_record(apply_request& out);
+    // Launches the write of buffer_ (if any) with `out` as a flight; waits only for room.
     boost::asio::awaitable<void> flush(apply_request& out);
     boost::asio::awaitable<error_code> rotate(std::uint64_t next_id,
                                               std::uint64_t first_sequence,
@@ -63,7 +95,13 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     std::shared_ptr<store_shared> shared_;
     output_slab_state out_;
-    std::vector<std::byte> buffer_;       // the group's encoded records; reused
+    std::vector<std::byte> buffer_;       // the group's encoded records
+    std::vector<std::vector<std::byte>> spare_;  // buffers of acknowledged flights, for reuse
+    std::deque<std::shared_ptr<flight>> flights_;  // launched, not yet acknowledged, in order
+    std::uint64_t last_stated_ = 0;       // synced_upto stated by the newest encoded record
+    bool broken_ = false;                 // a flight failed: every later one fails too
+    boost::asio::steady_timer wake_acknowledger_;  // a flight was added or completed
+    boost::asio::steady_timer wake_writer_;        // a flight was acknowledged
     commit_batch batch_;                  // change sets of the record being gathered
     std::vector<std::uint32_t> offsets_, lengths_;  // of its values; reused
     inbox_channel<writer_message> inbox_;

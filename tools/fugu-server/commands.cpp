@@ -781,7 +781,6 @@ asio::awaitable<void> session::run_unit(std::span<const request> requests, std::
     }
     if (u.overlay.empty()) co_return;
 
-    error_code ec;
     std::string why;
     fugu::change_set changes;
     try {
