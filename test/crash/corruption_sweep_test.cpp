@@ -93,17 +93,28 @@ asio::awaitable<built_store> build() {
     out.newest_id = out.image.rbegin()->first;
 
     // Where the newest slab's records end (the states after each: newest_states()).
-    const auto& newest = out.image.at(out.newest_id);
+    auto& newest = out.image.at(out.newest_id);
     const std::span<const std::byte> records =
         std::span<const std::byte>(newest).subspan(format::slab_header_size);
     format::record_scanner scan(records, format::slab_header_size);
     out.record_end.push_back(format::slab_header_size);
+    std::optional<std::uint64_t> mark_at;
     while (auto r = scan.next()) {
         REQUIRE(r->status.ok());
+        REQUIRE(!mark_at);  // the close's sync mark is the last record
+        if (r->header.type == format::record_type::sync_mark) {
+            mark_at = r->offset;
+            continue;
+        }
         REQUIRE(r->header.type == format::record_type::commit);
         out.record_end.push_back(r->offset + r->header.record_size());
     }
     REQUIRE(scan.at_end());
+    // The clean close ended the slab with a sync mark vouching for every record, so damage
+    // there is corruption, not a torn tail. Torn tails come from crashes, which write no
+    // mark: the tail cases start from the slab as a crash right before the close left it.
+    REQUIRE(mark_at);
+    newest.resize(static_cast<std::size_t>(*mark_at));
     REQUIRE(out.record_end.size() == 1 + 4);  // the four change sets after the big one
     co_return out;
 }

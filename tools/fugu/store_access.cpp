@@ -8,7 +8,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <mutex>
+#include <vector>
 #include <cerrno>
 #include <exception>
 
@@ -78,27 +82,49 @@ fugu::options options_from(const args& a) {
 namespace {
 
 // A file slab seen through a read-only view: reads stop at the view's end, truncate
-// moves that end, and writes fail (the store writes to its RAM output slab only).
+// moves that end, and appends go to RAM (an open that repaired a torn tail appends a sync
+// mark; the store otherwise writes to its RAM output slab only). The file never changes.
 class readonly_slab final : public fugu::slab {
 public:
     readonly_slab(std::shared_ptr<fugu::slab> inner, asio::any_io_executor ex)
-        : inner_(std::move(inner)), ex_(std::move(ex)), size_(inner_->size()) {}
+        : inner_(std::move(inner)), ex_(std::move(ex)), size_(inner_->size()), file_end_(size_) {}
 
     std::uint64_t id() const noexcept override { return inner_->id(); }
     const std::string& name() const noexcept override { return inner_->name(); }
-    std::uint64_t size() const noexcept override { return size_.load(); }
+    std::uint64_t size() const noexcept override {
+        std::lock_guard lock(mutex_);
+        return size_;
+    }
 
-    void async_write(std::uint64_t, std::span<const std::byte>, bool, write_handler handler) override {
-        detail::pending_completion(std::move(handler), ex_)
-            .complete(make_error_code(boost::system::errc::read_only_file_system));
+    void async_write(std::uint64_t offset, std::span<const std::byte> data, bool, write_handler handler) override {
+        error_code ec;
+        {
+            std::lock_guard lock(mutex_);
+            if (offset != size_) {
+                ec = make_error_code(boost::system::errc::read_only_file_system);
+            } else {
+                appended_.insert(appended_.end(), data.begin(), data.end());
+                size_ += data.size();
+            }
+        }
+        detail::pending_completion(std::move(handler), ex_).complete(ec);
     }
 
     void async_read(std::uint64_t offset, std::span<std::byte> out, read_handler handler) override {
-        const std::uint64_t end = size_.load();
-        if (offset >= end) {
-            detail::pending_completion(std::move(handler), ex_).complete(error_code{}, std::size_t{0});
+        std::unique_lock lock(mutex_);
+        if (offset >= file_end_) {
+            // From the bytes appended in RAM.
+            std::size_t n = 0;
+            if (offset < size_) {
+                n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
+                std::memcpy(out.data(), appended_.data() + (offset - file_end_), n);
+            }
+            lock.unlock();
+            detail::pending_completion(std::move(handler), ex_).complete(error_code{}, n);
             return;
         }
+        const std::uint64_t end = file_end_;
+        lock.unlock();
         out = out.first(static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), end - offset)));
         inner_->async_read(offset, out, std::move(handler));
     }
@@ -108,14 +134,25 @@ public:
     }
 
     error_code truncate(std::uint64_t new_size) override {
-        if (new_size < size_.load()) size_.store(new_size);
+        std::lock_guard lock(mutex_);
+        if (new_size >= size_) return {};
+        size_ = new_size;
+        if (new_size <= file_end_) {
+            file_end_ = new_size;
+            appended_.clear();
+        } else {
+            appended_.resize(static_cast<std::size_t>(new_size - file_end_));
+        }
         return {};
     }
 
 private:
     std::shared_ptr<fugu::slab> inner_;
     asio::any_io_executor ex_;
-    std::atomic<std::uint64_t> size_;
+    mutable std::mutex mutex_;
+    std::uint64_t size_;      // the view's end
+    std::uint64_t file_end_;  // below this, bytes come from the file; above, from appended_
+    std::vector<std::byte> appended_;
 };
 
 fugu::options no_create(fugu::options o) {
