@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // change_set: duplicate detection, limits at 0, 1, max and max+1, and that a rejected
 // put leaves the change set as it was.
+#include "support/error_of.hpp"
+
 #include <fugu/change_set.hpp>
 #include <fugu/limits.hpp>
 
@@ -9,21 +11,8 @@
 #include <string>
 #include <system_error>
 
-namespace {
-
-std::error_code code_of(fugu::errc e) { return std::error_code(fugu::make_error_code(e)); }
-
-template <class F>
-std::error_code error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::system_error& e) {
-        return e.code();
-    }
-    return {};
-}
-
-}  // namespace
+using fugu::test::code_of;
+using fugu::test::error_of;
 
 TEST_CASE("a key named twice in one change set is a duplicate_key error", "[change_set]") {
     fugu::change_set c;

@@ -6,6 +6,7 @@
 #include "storage/child_process.hpp"
 #include "storage/lock_probe_codes.hpp"
 #include "storage/lock_probe_path.hpp"
+#include "support/error_of.hpp"
 #include "support/run_coro.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_engine.hpp"
@@ -206,17 +207,8 @@ TEST_CASE("a child exec'd while a store is open inherits none of its descriptors
 
 namespace {
 
-std::error_code code_of(fugu::errc e) { return std::error_code(fugu::make_error_code(e)); }
-
-template <class F>
-std::error_code error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::system_error& e) {
-        return e.code();
-    }
-    return {};
-}
+using fugu::test::code_of;
+using fugu::test::error_of;
 
 // A key of `n` bytes that differs from other keys of the same length.
 std::string sized_key(std::size_t n, char fill = 'k') { return std::string(n, fill); }

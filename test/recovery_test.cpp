@@ -59,6 +59,17 @@ asio::awaitable<void> save_numbered(fugu::store& st, int from, int to, std::size
     }
 }
 
+// Opens the store in `db` durably, saves key<from>..key<to - 1> one change set each,
+// and closes it.
+void write_numbered(const std::string& db, int from, int to, std::size_t value_size = 100) {
+    run_coro([&](asio::io_context&) -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
+        co_await save_numbered(st, from, to, value_size);
+        co_await st.async_close(asio::use_awaitable);
+    });
+}
+
 asio::awaitable<std::pair<fugu::error_code, fugu::store>> try_open(const std::string& dir,
                                                                    fugu::options o,
                                                                    fugu::diagnostics& diag) {
@@ -73,24 +84,14 @@ TEST_CASE("a torn tail of the newest slab is cut off and the slab reused", "[rec
     fugu::test::temp_dir dir;
     const std::string db = (dir.path() / "db").string();
     std::uintmax_t clean_size = 0;
-    run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
-        co_await save_numbered(st, 0, 10);
-        co_await st.async_close(asio::use_awaitable);
-    });
+    write_numbered(db, 0, 10);
     auto files = slab_files(db);
     REQUIRE(files.size() == 1);
     clean_size = fs::file_size(files[0]);
     // Half of a record, as a crash in the middle of a write leaves it.
     {
         auto bytes = read_file(files[0]);
-        run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-            auto ex = co_await asio::this_coro::executor;
-            auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
-            co_await save_numbered(st, 10, 11);
-            co_await st.async_close(asio::use_awaitable);
-        });
+        write_numbered(db, 10, 11);
         auto longer = read_file(files[0]);
         REQUIRE(longer.size() > bytes.size());
         longer.resize(bytes.size() + (longer.size() - bytes.size()) / 2);
@@ -151,12 +152,7 @@ TEST_CASE("damage to synced bytes of the newest slab is corruption, not a torn t
           "[recovery][engine]") {
     fugu::test::temp_dir dir;
     const std::string db = (dir.path() / "db").string();
-    run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
-        co_await save_numbered(st, 0, 20);  // each save synced on its own
-        co_await st.async_close(asio::use_awaitable);
-    });
+    write_numbered(db, 0, 20);  // each save synced on its own
     auto files = slab_files(db);
     REQUIRE(files.size() == 1);
     auto bytes = read_file(files[0]);
@@ -200,12 +196,7 @@ TEST_CASE("a damaged value is reported on read, never returned", "[recovery][eng
 TEST_CASE("an unknown format version gets its own error", "[recovery][engine]") {
     fugu::test::temp_dir dir;
     const std::string db = (dir.path() / "db").string();
-    run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
-        co_await save_numbered(st, 0, 3);
-        co_await st.async_close(asio::use_awaitable);
-    });
+    write_numbered(db, 0, 3);
     auto file = slab_files(db).at(0);
     auto bytes = read_file(file);
     bytes[8] = 2;  // format_version 2, with a valid header CRC
@@ -451,12 +442,7 @@ TEST_CASE("a record claiming bytes after its own start were synced fails the sca
           "[recovery][engine]") {
     fugu::test::temp_dir dir;
     const std::string db = (dir.path() / "db").string();
-    run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto st = co_await fugu::store::async_open(ex, db, durable(), asio::use_awaitable);
-        co_await save_numbered(st, 0, 3);
-        co_await st.async_close(asio::use_awaitable);
-    });
+    write_numbered(db, 0, 3);
     auto file = slab_files(db).at(0);
     auto bytes = read_file(file);
     const std::size_t second = 64 + 40 + get_u32_at(bytes, 64 + 8);

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -185,6 +186,16 @@ asio::awaitable<contents> read_all(fugu::store& st, int& unreadable) {
     co_return out;
 }
 
+// Opens the store in `mem` again; failing to is a finding named by `what`.
+asio::awaitable<fugu::store> reopen(std::shared_ptr<fugu::memory_storage> mem, const char* what) {
+    auto ex = co_await asio::this_coro::executor;
+    fugu::diagnostics diag;
+    auto [ec, st] = co_await fugu::store::async_open(ex, mem, fuzz_options(), diag,
+                                                     asio::as_tuple(asio::use_awaitable));
+    check(!ec, what);
+    co_return std::move(st);
+}
+
 asio::awaitable<void> recovery_run(std::span<const std::uint8_t> input) {
     auto ex = co_await asio::this_coro::executor;
     auto mem = co_await fugu::test::load_image(parse_recovery_input(input), ex);
@@ -209,9 +220,7 @@ asio::awaitable<void> recovery_run(std::span<const std::uint8_t> input) {
     co_await st.async_close(asio::use_awaitable);
 
     // What an open accepted, it accepts again, with the same contents.
-    auto [ec2, again] = co_await fugu::store::async_open(ex, mem, fuzz_options(), diag,
-                                                         asio::as_tuple(asio::use_awaitable));
-    check(!ec2, "a store that opened once fails to open again");
+    fugu::store again = co_await reopen(mem, "a store that opened once fails to open again");
     int unreadable2 = 0;
     const contents second = co_await read_all(again, unreadable2);
     check(unreadable2 == unreadable, "reads fail differently after a reopen");
@@ -224,9 +233,7 @@ asio::awaitable<void> recovery_run(std::span<const std::uint8_t> input) {
         check(compacted == found && unreadable3 == 0, "contents changed across a compaction");
     }
     co_await again.async_close(asio::use_awaitable);
-    auto [ec3, third] = co_await fugu::store::async_open(ex, mem, fuzz_options(), diag,
-                                                         asio::as_tuple(asio::use_awaitable));
-    check(!ec3, "a store fails to open after a compaction");
+    fugu::store third = co_await reopen(mem, "a store fails to open after a compaction");
     int unreadable4 = 0;
     const contents last = co_await read_all(third, unreadable4);
     check(last == found, "contents changed after compaction and reopen");
