@@ -3,8 +3,10 @@
 
 #include "actors/record_codec.hpp"
 #include "format/record.hpp"
+#include "format/record_scanner.hpp"
 #include "format/slab_header.hpp"
 #include "io/await.hpp"
+#include "load_plan.hpp"
 #include "slab_reader.hpp"
 
 #include <algorithm>
@@ -85,24 +87,20 @@ asio::awaitable<error_code> recoverer::damaged(found_slab& f, slab_reader& r, st
         auto bytes = co_await r.get(pos, n);
         if (!bytes) co_return fail_io(diag_, bytes.error(), "reading", *f.slab, pos);
         const std::span<const std::byte> b = *bytes;
-        std::size_t i = 0;
-        for (; i + format::record_header_size <= b.size(); ++i) {
-            // Cheap filter before the CRC: a known type, zero flags and reserved bytes.
-            const auto type = static_cast<std::uint8_t>(b[i + 4]);
-            if ((type != 1 && type != 2 && type != 3) || b[i + 5] != std::byte{0} || b[i + 6] != std::byte{0} ||
-                b[i + 7] != std::byte{0})
-                continue;
-            auto h = format::decode_record_header(b.subspan(i, format::record_header_size));
-            // A genuine record never claims bytes past its own start were synced.
-            if (h.status.ok() && h.header.synced_upto > at && h.header.synced_upto <= pos + i) {
+        for (auto h = format::find_next_valid_header(b, pos, pos); h;
+             h = format::find_next_valid_header(b, h->offset + 1, pos)) {
+            // A genuine record never claims bytes past its own start were synced (the
+            // search skips those), so one claiming the damaged bytes were synced means
+            // they had been: damage, not a torn write.
+            if (h->header.synced_upto > at) {
                 co_return fail(diag_, errc::corruption,
-                               why + " (a record at offset " + std::to_string(pos + i) +
+                               why + " (a record at offset " + std::to_string(h->offset) +
                                    " shows these bytes had been synced)",
                                *f.slab, at);
             }
         }
         if (pos + b.size() >= size) break;
-        pos += i;  // continue where the last full header window started
+        pos += b.size() - format::record_header_size + 1;  // the first window not yet tried
     }
     torn = true;
     co_return error_code{};
@@ -253,9 +251,7 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         if (r.ec) co_return fail_io(diag_, r.ec, "reading", *f.slab, 0);
         auto h = format::decode_slab_header(std::span<const std::byte>(hb.data(), r.bytes));
         if (!h.status.ok()) {
-            // An intact header of another version is never a half-written one.
-            if (f.slab->size() <= format::slab_header_size &&
-                (h.status.truncated() || h.error != errc::unknown_format_version)) {
+            if (may_be_interrupted_creation(f.slab->size(), h)) {
                 headerless.emplace_back(std::move(f), h);
                 continue;
             }
@@ -269,17 +265,20 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         found.push_back(std::move(f));
     }
 
+    std::vector<planned_slab> headers;
+    headers.reserve(found.size());
+    for (const auto& f : found) headers.push_back({f.id, f.header});
+    const load_plan plan = plan_load(headers);
+
     // A log slab is created, then its header is written and synced, and only then does
     // anything go into it; its generation is its id. So a slab holding no more than a
     // header that does not decode, and that would be the newest log slab in generation
-    // order (its id above every generation a readable slab covers), is a creation that
-    // was interrupted: nothing was ever acknowledged from it, and it is removed. Its id
-    // need not be the highest: compaction may have published a merged slab (of older
-    // generations) with a higher id meanwhile. Anywhere else such a slab is damage.
-    std::uint64_t newest_generation = 0;
-    for (const auto& f : found) newest_generation = std::max(newest_generation, f.header.max_generation);
+    // order, is a creation that was interrupted: nothing was ever acknowledged from it,
+    // and it is removed. Its id need not be the highest: compaction may have published a
+    // merged slab (of older generations) with a higher id meanwhile. Anywhere else such a
+    // slab is damage.
     for (auto& [f, h] : headerless) {
-        if (f.id > newest_generation) {
+        if (plan.is_interrupted_creation(f.id)) {
             f.slab.reset();
             if (auto ec = storage.remove(f.id, false)) co_return ec;
             continue;
@@ -288,40 +287,18 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         co_return fail(diag_, code, std::string("slab header: ") + std::string(h.status.reason),
                        *f.slab, 0);
     }
-
-    // Generation order; a slab inside the range of one already kept is a compaction
-    // source whose removal was interrupted.
-    std::sort(found.begin(), found.end(), [](const found_slab& a, const found_slab& b) {
-        if (a.header.min_generation != b.header.min_generation)
-            return a.header.min_generation < b.header.min_generation;
-        if (a.header.max_generation != b.header.max_generation)
-            return a.header.max_generation > b.header.max_generation;
-        return a.id > b.id;
-    });
-    std::vector<found_slab*> keep;
-    std::vector<std::uint64_t> superseded;
-    std::uint64_t covered = 0;
-    std::uint64_t max_generation = 0;
-    for (auto& f : found) {
-        max_generation = std::max(max_generation, f.header.max_generation);
-        if (keep.empty() || f.header.min_generation > covered) {
-            keep.push_back(&f);
-            covered = f.header.max_generation;
-        } else if (f.header.max_generation <= covered) {
-            superseded.push_back(f.id);
-        } else {
-            co_return fail(diag_, errc::corruption,
-                           "generation range overlaps another slab's without containing it",
-                           *f.slab, 24);
-        }
+    if (!plan.overlapping.empty()) {
+        co_return fail(diag_, errc::corruption,
+                       "generation range overlaps another slab's without containing it",
+                       *found[plan.overlapping.front()].slab, 24);
     }
-
-    for (std::size_t i = 0; i < keep.size(); ++i) {
-        const bool newest_log = i + 1 == keep.size() && keep[i]->header.kind == format::slab_kind::log;
-        if (auto ec = co_await load(*keep[i], newest_log)) co_return ec;
+    for (std::size_t i = 0; i < plan.keep.size(); ++i) {
+        auto& f = found[plan.keep[i]];
+        const bool newest_log = i + 1 == plan.keep.size() && f.header.kind == format::slab_kind::log;
+        if (auto ec = co_await load(f, newest_log)) co_return ec;
     }
-    for (auto id : superseded) {
-        if (auto ec = storage.remove(id, false)) co_return ec;
+    for (std::size_t i : plan.superseded) {
+        if (auto ec = storage.remove(found[i].id, false)) co_return ec;
     }
 
     recovery_result out;
@@ -364,7 +341,6 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         info.handle = std::make_shared<slab_handle>(*created);
         info.min_generation = info.max_generation = id;
         index_.segments[static_cast<std::uint32_t>(id)] = info;
-        (void)max_generation;
     }
 
     index_.index = builder_.publish();

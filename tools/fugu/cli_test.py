@@ -308,6 +308,28 @@ def test_check_newest_slab_tail(t):
     check(any(p["offset"] == mark and "truncated" in p["message"] for p in j["problems"]), j["problems"])
 
 
+def test_check_agrees_with_open(t):
+    # A header-less log slab above every generation a readable slab covers is an
+    # interrupted creation even when a merged slab has a higher id (compaction published
+    # it meanwhile): check predicts what the open does (removes it), and the open does.
+    d = f"{t}/creation"
+    multi_slab_store(d)
+    sh(f"$F compact {d}")
+    ids = [int(n[5:21], 16) for n in slab_files(d)]
+    kinds = {i: re.search(r"header: kind=(\w+)", out(f"$F dump {d} --slab {i}")).group(1) for i in ids}
+    log = max(i for i in ids if kinds[i] == "log")
+    check(any(kinds[i] == "merged" and i > log for i in ids), kinds)
+    path = f"{d}/{slab_files(d)[ids.index(log)]}"
+    with open(path, "r+b") as f:
+        f.truncate(10)
+    j = js(f"$F check {d} --json", expect=DAMAGED_TAIL)
+    check(j["errors"] == 0 and any(p["file"] == path and "creation was interrupted" in p["message"]
+                                   for p in j["problems"]), j["problems"])
+    sh(f"$F put {d} after-open 1")  # a writable open removes it
+    check(not os.path.exists(path), "the open removed the interrupted creation")
+    check(js(f"$F check {d} --json")["clean"], "clean after the open")
+
+
 def test_bench(t):
     d = f"{t}/bench"
     b = js(f"$F bench {d} --saves 3000 --reads 3000 --in-flight 16 --durability os_buffered --json")

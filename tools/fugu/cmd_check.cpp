@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "format/coding.hpp"
 #include "format/crc32c.hpp"
+#include "load_plan.hpp"
 #include "output.hpp"
 #include "slab_files.hpp"
 #include "store_access.hpp"
@@ -22,6 +23,10 @@
 namespace fugu::cli {
 
 namespace asio = boost::asio;
+using detail::load_plan;
+using detail::may_be_interrupted_creation;
+using detail::plan_load;
+using detail::planned_slab;
 
 namespace {
 
@@ -104,10 +109,9 @@ void checker::scan_files(const directory_listing& listing) {
         add(severity::note, dir_ + "/" + n, std::nullopt, "not a Fugu file; the store ignores it");
 
     std::vector<std::unique_ptr<mapped_file>> maps;
-    std::uint64_t max_permanent = 0;
-    for (const auto& f : listing.slabs)
-        if (!f.temporary) max_permanent = std::max(max_permanent, f.id);
-
+    // Header-less slabs that may be interrupted creations, judged once every readable
+    // header is known, by the rule recovery applies (lib/load_plan.hpp).
+    std::vector<std::pair<std::size_t, format::slab_header_decode>> headerless;
     for (const auto& f : listing.slabs) {
         slab_report r;
         r.file = f;
@@ -126,10 +130,8 @@ void checker::scan_files(const directory_listing& listing) {
         }
         auto h = format::decode_slab_header(m->bytes());
         if (!h.status.ok()) {
-            if (r.file.id == max_permanent && r.size <= format::slab_header_size) {
-                add(severity::warning, r.file.path, 0,
-                    "slab header incomplete (" + std::string(h.status.reason) +
-                        "): a slab whose creation was interrupted; the next open removes it");
+            if (may_be_interrupted_creation(r.size, h)) {
+                headerless.emplace_back(static_cast<std::size_t>(&r - slabs_.data()), h);
             } else {
                 std::string why(h.status.reason);
                 if (h.error == errc::unknown_format_version)
@@ -148,38 +150,46 @@ void checker::scan_files(const directory_listing& listing) {
     }
     current_ = nullptr;
 
-    // Load order (docs/format.md): generations ascending, wider range first.
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < slabs_.size(); ++i)
-        if (slabs_[i].header_ok) order.push_back(i);
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        const auto& a = slabs_[x].header;
-        const auto& b = slabs_[y].header;
-        if (a.min_generation != b.min_generation) return a.min_generation < b.min_generation;
-        if (a.max_generation != b.max_generation) return a.max_generation > b.max_generation;
-        return a.slab_id > b.slab_id;
-    });
-    std::vector<std::size_t> kept, superseded;
-    std::uint64_t covered = 0;
-    for (std::size_t i : order) {
+    // Load order (docs/format.md), exactly as an open decides it.
+    std::vector<std::size_t> readable;
+    std::vector<planned_slab> headers;
+    for (std::size_t i = 0; i < slabs_.size(); ++i) {
+        if (!slabs_[i].header_ok) continue;
+        readable.push_back(i);
+        headers.push_back({slabs_[i].file.id, slabs_[i].header});
+    }
+    const load_plan plan = plan_load(headers);
+    for (const auto& [i, h] : headerless) {
         auto& r = slabs_[i];
-        if (kept.empty() || r.header.min_generation > covered) {
-            kept.push_back(i);
-            covered = r.header.max_generation;
-            r.role = "kept";
-        } else if (r.header.max_generation <= covered) {
-            superseded.push_back(i);
-            r.role = "superseded";
-            current_ = &r;
-            add(severity::note, r.file.path, std::nullopt,
-                "compaction source whose removal was interrupted; its data is in a merged slab "
-                "and the next open removes it");
+        current_ = &r;
+        if (plan.is_interrupted_creation(r.file.id)) {
+            add(severity::warning, r.file.path, 0,
+                "slab header incomplete (" + std::string(h.status.reason) +
+                    "): a slab whose creation was interrupted; the next open removes it");
         } else {
-            current_ = &r;
-            r.role = "overlapping";
-            add(severity::error, r.file.path, 24,
-                "generation range overlaps another slab's without containing it");
+            add(severity::error, r.file.path, 0, "slab header: " + std::string(h.status.reason));
         }
+    }
+    std::vector<std::size_t> kept, superseded;
+    for (std::size_t p : plan.keep) {
+        kept.push_back(readable[p]);
+        slabs_[readable[p]].role = "kept";
+    }
+    for (std::size_t p : plan.superseded) {
+        auto& r = slabs_[readable[p]];
+        superseded.push_back(readable[p]);
+        r.role = "superseded";
+        current_ = &r;
+        add(severity::note, r.file.path, std::nullopt,
+            "compaction source whose removal was interrupted; its data is in a merged slab "
+            "and the next open removes it");
+    }
+    for (std::size_t p : plan.overlapping) {
+        auto& r = slabs_[readable[p]];
+        current_ = &r;
+        r.role = "overlapping";
+        add(severity::error, r.file.path, 24,
+            "generation range overlaps another slab's without containing it");
     }
     for (std::size_t k = 0; k < kept.size(); ++k) {
         auto& r = slabs_[kept[k]];
