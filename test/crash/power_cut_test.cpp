@@ -64,15 +64,17 @@ asio::awaitable<void> run_shape(asio::io_context& ctx, std::shared_ptr<fault_sto
 }
 
 // A fingerprint of every slab of an image, so identical images are counted once.
-std::size_t image_hash(const fault_storage& f) {
+// Identical images after different cuts are checked once. Every file counts, whatever
+// its id: list() is not an operation the fault counter numbers.
+std::size_t image_hash(fault_storage& f) {
     std::size_t h = 0;
-    for (std::uint64_t id = 1; id <= 512; ++id) {
-        for (bool temporary : {false, true}) {
-            auto c = f.contents(id, temporary);
-            if (!c) continue;
-            std::string_view v(reinterpret_cast<const char*>(c->data()), c->size());
-            h = h * 1099511628211ull ^ (std::hash<std::string_view>{}(v) + id * 2 + temporary);
-        }
+    auto listed = f.list();
+    REQUIRE(listed);
+    for (const auto& e : *listed) {
+        auto c = f.contents(e.id, e.temporary);
+        if (!c) continue;
+        std::string_view v(reinterpret_cast<const char*>(c->data()), c->size());
+        h = h * 1099511628211ull ^ (std::hash<std::string_view>{}(v) + e.id * 2 + e.temporary);
     }
     return h;
 }
