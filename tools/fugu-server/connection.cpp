@@ -16,9 +16,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-// Requests executed per turn; more of a long pipeline wait for the next turn (without a
-// read), so replies start flowing and memory stays bounded.
-constexpr std::size_t max_batch = 1024;
 constexpr std::size_t initial_buffer = 16 * 1024;
 }  // namespace
 
@@ -91,7 +88,10 @@ asio::awaitable<void> connection::run() {
             if (r.status == parse_status::empty_line) continue;
             bounds.emplace_back(args.size(), one.size());
             args.insert(args.end(), one.begin(), one.end());
-            if (bounds.size() == max_batch) {
+            // A turn executes at most one unit's worth of requests; the rest of a long
+            // pipeline waits for the next turn (without a read), so replies start flowing
+            // and memory stays bounded.
+            if (bounds.size() == shared_.limits.unit_requests) {
                 more_parsed = true;
                 break;
             }

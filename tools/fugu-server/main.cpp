@@ -2,7 +2,7 @@
 // fugu-server: a Redis-protocol (RESP2) server storing in a Fugu store.
 //
 //   fugu-server --dir DIR [--port 6379] [--bind 127.0.0.1] [--threads N]
-//               [--durability fsync|os_buffered] [--io-engine automatic|io_uring|threads]
+//               [--durability fsync|os_buffered] [--io-engine auto|io_uring|threads]
 //               [--max-clients 10000] [--max-request BYTES]
 //
 // Once it listens it prints one line, "fugu-server listening on ADDRESS:PORT", to standard
@@ -11,6 +11,7 @@
 // the store is closed.
 #include "commands.hpp"
 #include "server.hpp"
+#include "tools/common/option_names.hpp"
 
 #include <fugu/fugu.hpp>
 
@@ -40,7 +41,6 @@ struct config {
     server_config net;
     unsigned threads = 0;
     fugu::options opts;
-    std::string durability = "fsync";
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -48,7 +48,7 @@ struct config {
     std::fprintf(stderr,
                  "usage: fugu-server --dir DIR [--port 6379] [--bind 127.0.0.1] [--threads N]\n"
                  "                   [--durability fsync|os_buffered]\n"
-                 "                   [--io-engine automatic|io_uring|threads]\n"
+                 "                   [--io-engine auto|io_uring|threads]\n"
                  "                   [--max-clients 10000] [--max-request BYTES]\n");
     std::exit(2);
 }
@@ -82,22 +82,13 @@ config parse(int argc, char** argv) {
             c.threads = static_cast<unsigned>(number(v, "--threads"));
             if (c.threads < 1 || c.threads > 256) usage("--threads must be 1 .. 256");
         } else if (a == "--durability") {
-            if (v == "fsync")
-                c.opts.durability = fugu::durability::fsync;
-            else if (v == "os_buffered")
-                c.opts.durability = fugu::durability::os_buffered;
-            else
-                usage("--durability is fsync or os_buffered");
-            c.durability = v;
+            auto d = fugu::tools::parse_durability(v);
+            if (!d) usage("--durability is fsync or os_buffered");
+            c.opts.durability = *d;
         } else if (a == "--io-engine") {
-            if (v == "automatic")
-                c.opts.io_engine = fugu::io_engine::automatic;
-            else if (v == "io_uring")
-                c.opts.io_engine = fugu::io_engine::io_uring;
-            else if (v == "threads")
-                c.opts.io_engine = fugu::io_engine::threads;
-            else
-                usage("--io-engine is automatic, io_uring or threads");
+            auto e = fugu::tools::parse_io_engine(v);
+            if (!e) usage("--io-engine is auto, io_uring or threads");
+            c.opts.io_engine = *e;
         } else if (a == "--max-clients") {
             c.net.max_clients = number(v, "--max-clients");
             if (c.net.max_clients < 1) usage("--max-clients must be at least 1");
@@ -129,7 +120,7 @@ asio::awaitable<void> serve(config c, asio::signal_set& signals, int& status) {
         signals.cancel();
         co_return;
     }
-    shared_state shared(store, c.durability);
+    shared_state shared(store, fugu::tools::durability_name(c.opts.durability));
     std::unique_ptr<server> srv;
     try {
         srv = std::make_unique<server>(ex, shared, c.net);
@@ -147,7 +138,7 @@ asio::awaitable<void> serve(config c, asio::signal_set& signals, int& status) {
         if (!e) srv->stop();
     });
     std::printf("fugu-server listening on %s:%u (durability %s, %u threads, I/O engine %s)\n",
-                c.net.bind.c_str(), unsigned(srv->port()), c.durability.c_str(), c.threads,
+                c.net.bind.c_str(), unsigned(srv->port()), fugu::tools::durability_name(c.opts.durability), c.threads,
                 store.stats().io_engine.c_str());
     std::fflush(stdout);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "store_access.hpp"
 
+#include "tools/common/option_names.hpp"
+
 #include "io/completion.hpp"
 #include "storage/slab_name.hpp"
 
@@ -62,15 +64,14 @@ void require_store(const std::string& path) {
 fugu::options options_from(const args& a) {
     fugu::options o;
     if (auto d = a.get("durability")) {
-        if (*d == "fsync") o.durability = durability::fsync;
-        else if (*d == "os_buffered" || *d == "buffered") o.durability = durability::os_buffered;
-        else throw failure(exit_code::usage, "--durability is fsync or os_buffered, not \"" + *d + "\"");
+        auto v = tools::parse_durability(*d);
+        if (!v) throw failure(exit_code::usage, "--durability is fsync or os_buffered, not \"" + *d + "\"");
+        o.durability = *v;
     }
     if (auto e = a.get("io-engine")) {
-        if (*e == "auto" || *e == "automatic") o.io_engine = io_engine::automatic;
-        else if (*e == "io_uring" || *e == "uring") o.io_engine = io_engine::io_uring;
-        else if (*e == "threads") o.io_engine = io_engine::threads;
-        else throw failure(exit_code::usage, "--io-engine is auto, io_uring or threads, not \"" + *e + "\"");
+        auto v = tools::parse_io_engine(*e);
+        if (!v) throw failure(exit_code::usage, "--io-engine is auto, io_uring or threads, not \"" + *e + "\"");
+        o.io_engine = *v;
     }
     if (a.has("slab-size")) o.base_slab_size = a.get_uint("slab-size", o.base_slab_size, true);
     if (a.has("no-background-compaction")) o.background_compaction = false;
@@ -198,10 +199,9 @@ error_code readonly_storage::publish(std::uint64_t) {
     return make_error_code(boost::system::errc::read_only_file_system);
 }
 
-error_code readonly_storage::remove(std::uint64_t id, bool temporary) {
-    skipped_.push_back(files_.slab_path(id, temporary));
-    return {};
-}
+// What an open would remove (an interrupted creation, a superseded compaction source)
+// stays; `fugu check` reports it.
+error_code readonly_storage::remove(std::uint64_t, bool) { return {}; }
 
 std::string readonly_storage::location() const { return files_.location(); }
 

@@ -65,15 +65,12 @@ public:
     std::string engine_name() const { return std::string(files_.engine_name()); }
     const std::string& engine_note() const { return files_.engine_note(); }
 
-    // Slabs the store's open wanted removed or cut; they stay as they are.
-    const std::vector<std::string>& skipped_changes() const noexcept { return skipped_; }
 
 private:
     boost::asio::any_io_executor ex_;
     fugu::file_storage files_;
     fugu::memory_storage ram_;
     bool locked_ = false;
-    std::vector<std::string> skipped_;
 };
 
 // Opens the store in `directory`. Failures throw fugu::cli::failure with words and the
