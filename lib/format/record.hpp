@@ -188,8 +188,10 @@ void append_seal_record(std::vector<std::byte>& out,
 
 // A sync mark: a record of type sync_mark with no entries and no body, whose
 // synced_upto is its own offset. The writer appends one (after an fdatasync) when it
-// closes a log slab it will not seal, and recovery after repairing a tail, so that every
-// record before it is vouched for: damage there is then corruption, never a torn tail.
+// closes a log slab it will not seal, and recovery whenever the tail it reopens does not
+// already end in one (after a crash, or saves under os_buffered), once it has synced the
+// slab, so that every record before it is vouched for: damage there is then corruption,
+// never a torn tail.
 // `sequence` is the slab's highest commit sequence so far (first_sequence - 1 if none).
 void append_sync_mark(std::vector<std::byte>& out, std::uint64_t sequence, std::uint64_t synced_upto);
 
