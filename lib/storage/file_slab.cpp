@@ -42,12 +42,12 @@ file_slab::~file_slab() {
 std::span<const std::byte> file_slab::map_more(std::uint64_t offset, std::size_t n) const noexcept {
 #if defined(FUGU_HAVE_MMAP)
     const std::uint64_t end = offset + n;
-    if (end < next_map_at_.load(std::memory_order_relaxed)) return {};
+    if (this->size() < next_map_at_.load(std::memory_order_relaxed)) return {};
     std::lock_guard lock(map_mu_);
     const mapping* m = map_.load(std::memory_order_relaxed);
     if (!(m && end <= m->length)) {
-        if (end < next_map_at_.load(std::memory_order_relaxed)) return {};
         const std::uint64_t size = this->size();
+        if (size < next_map_at_.load(std::memory_order_relaxed)) return {};
         if (size < end || size > std::numeric_limits<std::size_t>::max()) return {};
         void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd_.get(), 0);
         if (p == MAP_FAILED) {

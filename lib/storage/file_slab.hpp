@@ -83,7 +83,8 @@ private:
 
     // The newest map, or null; every map is owned through maps_ (newest first).
     mutable std::atomic<const mapping*> map_{nullptr};
-    // A read ending below this is not worth a new map (it goes through the engine).
+    // The file size that earns a new map; reads past the map go through the engine until
+    // the file reached it.
     mutable std::atomic<std::uint64_t> next_map_at_{0};
     mutable std::mutex map_mu_;
     mutable std::unique_ptr<mapping> maps_;
