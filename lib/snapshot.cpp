@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: MIT
-// fugu::snapshot and its key iteration, and the read path: index lookup in RAM, then one
-// positioned read of the value block through the slab, checked against its CRC before a
-// byte is returned. No actor is involved in a read.
+// fugu::snapshot and its key iteration, and the read path: index lookup in RAM, then the
+// value block, checked against its CRC before a byte is returned. The block comes from
+// the slab file's read-only map when it has one (copied, then checked, on the calling
+// thread), else from one positioned read through the slab. No actor is involved.
 #include "snapshot_state.hpp"
 
 #include "format/format.hpp"
+#include "format/coding.hpp"
+#include "format/crc32c.hpp"
 #include "format/record.hpp"
 #include "io/completion.hpp"
+#include "storage/file_slab.hpp"
 
 #include <fugu/snapshot.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
 
+#include <cstring>
 #include <string>
 
 namespace fugu {
@@ -91,14 +96,27 @@ void async_read_impl(const std::shared_ptr<snapshot_state>& state,
                      std::string key,
                      diagnostics* diag,
                      value_handler handler) {
+    if (!state) {
+        pending_completion<value_handler>(std::move(handler), asio::system_executor())
+            .complete(make_error_code(errc::store_closed), std::optional<std::string>{});
+        return;
+    }
+    read_version(state->shared_view(), *state->shared(), std::move(key), diag, std::move(handler));
+}
+
+void read_version(const std::shared_ptr<const version>& ver,
+                  const store_shared& shared,
+                  std::string key,
+                  diagnostics* diag,
+                  value_handler handler) {
     using value = std::optional<std::string>;
-    if (!state || state->shared()->closed.load(std::memory_order_acquire)) {
+    if (shared.closed.load(std::memory_order_acquire)) {
         pending_completion<value_handler>(std::move(handler), asio::system_executor())
             .complete(make_error_code(errc::store_closed), value{});
         return;
     }
-    const auto& ex = state->shared()->executor;
-    const auto& v = state->view();
+    const auto& ex = shared.executor;
+    const auto& v = *ver;
     auto ref = v.index.find(key);
     if (!ref) {
         pending_completion<value_handler>(std::move(handler), ex).complete(error_code{}, value{});
@@ -113,15 +131,37 @@ void async_read_impl(const std::shared_ptr<snapshot_state>& state,
             .complete(make_error_code(errc::corruption), value{});
         return;
     }
-    std::shared_ptr<fugu::slab> slab = seg->second->shared_slab();
     const std::uint64_t at = ref->offset - format::value_crc_size;
     const std::size_t len = ref->length + format::value_crc_size;
+    if (auto* fs = dynamic_cast<const file_slab*>(&seg->second->slab())) {
+        // The version (held by the caller for this call) holds the slab, so its maps.
+        if (auto block = fs->mapped(at, len); !block.empty()) {
+            // Copied first, then checked: the copy is what was verified and returned,
+            // whatever happens to the file meanwhile.
+            std::string out(ref->length, '\0');
+            std::memcpy(out.data(), block.data() + format::value_crc_size, out.size());
+            const std::uint32_t stored = format::get_u32(block, 0);
+            if (format::crc32c_unmask(stored) != format::crc32c(out.data(), out.size())) {
+                if (diag) {
+                    diag->assign("value checksum mismatch in " + fs->name() + " at offset " +
+                                     std::to_string(at),
+                                 fs->name(), at);
+                }
+                post_completion(ex, std::move(handler), make_error_code(errc::corruption), value{});
+                return;
+            }
+            post_completion(ex, std::move(handler), error_code{}, value(std::move(out)));
+            return;
+        }
+    }
+    std::shared_ptr<fugu::slab> slab = seg->second->shared_slab();
     // Heap-held so the buffer does not move while the read is in flight.
     auto buf = std::make_unique<std::string>(len, '\0');
     auto* data = reinterpret_cast<std::byte*>(buf->data());
     // The completion runs on the caller's executor, so the handler is called directly.
     auto target = asio::get_associated_executor(handler, ex);
-    auto done = [state, slab, buf = std::move(buf), diag, at, len,
+    // The version keeps the slab listed (not deleted by compaction) until the read is done.
+    auto done = [ver, slab, buf = std::move(buf), diag, at, len,
                  handler = std::move(handler)](error_code ec, std::size_t n) mutable {
         auto report = [&](error_code e, std::string what) {
             if (diag) diag->assign(what, slab->name(), at);

@@ -18,12 +18,21 @@ public:
         : version_(std::move(v)), shared_(std::move(shared)) {}
 
     const version& view() const noexcept { return *version_; }
+    const std::shared_ptr<const version>& shared_view() const noexcept { return version_; }
     const std::shared_ptr<store_shared>& shared() const noexcept { return shared_; }
 
 private:
     std::shared_ptr<const version> version_;
     std::shared_ptr<store_shared> shared_;
 };
+
+// Reads `key` from `v` (the body of snapshot::async_read, also used by store::async_get
+// on the newest readable version). The caller keeps `v` alive for the call.
+void read_version(const std::shared_ptr<const version>& v,
+                  const store_shared& shared,
+                  std::string key,
+                  diagnostics* diag,
+                  value_handler handler);
 
 // Lets lib/ build snapshots and reach their state; fugu::snapshot befriends it.
 struct snapshot_access {

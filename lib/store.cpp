@@ -160,7 +160,15 @@ void async_get_impl(const std::shared_ptr<store_impl>& impl,
             .complete(make_error_code(errc::store_closed), std::optional<std::string>{});
         return;
     }
-    // Snapshot then read; the snapshot lives until the read completes.
+    // The newest version, when it holds every completed save, is read at once: no
+    // snapshot, no actor. Otherwise a snapshot then a read; the snapshot lives until the
+    // read completes.
+    if (impl->is_open()) {
+        if (auto v = impl->shared()->readable.load(std::memory_order_acquire)) {
+            read_version(v, *impl->shared(), std::move(key), diag, std::move(handler));
+            return;
+        }
+    }
     auto ex = impl->shared()->executor;
     auto then = [key = std::move(key), diag, handler = std::move(handler), ex](
                     error_code ec, fugu::snapshot snap) mutable {

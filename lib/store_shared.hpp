@@ -100,6 +100,13 @@ public:
         return index_stats_;
     }
 
+    // The newest published version when it holds every save completed so far, else null
+    // (saves were completed ahead of their publish, or the store closed). Written by the
+    // snapshots actor before it completes the saves a version holds, so a get that finds
+    // a version here after a save completed sees that save; store::async_get reads it
+    // without a round trip through the actor, and asks the actor when it is null.
+    std::atomic<std::shared_ptr<const version>> readable;
+
     // Set by the snapshots actor when a snapshot waits for changes the index actor has
     // applied but not published yet; the index actor publishes when it sees it.
     std::atomic<bool> publish_wanted{false};

@@ -18,7 +18,9 @@ snapshot_actor::snapshot_actor(asio::any_io_executor ex,
     : strand_(asio::make_strand(ex)),
       shared_(std::move(shared)),
       latest_(std::move(initial)),
-      inbox_(strand_, 256) {}
+      inbox_(strand_, 256) {
+    shared_->readable.store(latest_, std::memory_order_release);
+}
 
 void snapshot_actor::hand_out(snapshot_request& req) {
     // Each snapshot shares the version object, so the version's use count is the number
@@ -45,8 +47,10 @@ asio::awaitable<void> snapshot_actor::run() {
                 latest_ = std::move(p->next);
                 stale_ = false;
                 asked_ = false;
+                shared_->readable.store(latest_, std::memory_order_release);
             } else {
                 stale_ = true;
+                shared_->readable.store(nullptr, std::memory_order_release);
             }
             // Visible to every snapshot taken from now on (at once, or after the publish a
             // waiting snapshot asks for): the saves may complete.
@@ -83,6 +87,7 @@ asio::awaitable<void> snapshot_actor::run() {
                 waiting_.pop_front();
             }
             latest_.reset();
+            shared_->readable.store(nullptr, std::memory_order_release);
             handed_out_.clear();
             if (stop.op) stop.op->finish();
             co_return;

@@ -29,7 +29,10 @@ public:
     inbox_channel<snapshot_message>& inbox() noexcept { return inbox_; }
 
     // REQUIRES: called before run().
-    void set_latest(std::shared_ptr<const version> v) { latest_ = std::move(v); }
+    void set_latest(std::shared_ptr<const version> v) {
+        latest_ = std::move(v);
+        shared_->readable.store(latest_, std::memory_order_release);
+    }
     // REQUIRES: called before run(). Where to ask for a publish.
     void set_index(inbox_channel<index_message>& index) noexcept { index_ = &index; }
 

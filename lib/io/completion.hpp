@@ -73,4 +73,22 @@ private:
     Handler handler_;
 };
 
+// Posts `handler` with `args` for an operation that finished inside its initiating
+// function: never runs it inline. The same route as pending_completion::complete (through
+// `first_hop`, then to the handler's own executor when that differs), without a work
+// guard: the posted function is outstanding work until it runs.
+template <class Handler, class... Args>
+void post_completion(const boost::asio::any_io_executor& first_hop, Handler handler, Args... args) {
+    const boost::asio::any_completion_executor hop(first_hop);
+    auto target = boost::asio::get_associated_executor(handler, hop);
+    auto call = [h = std::move(handler), ... a = std::move(args)]() mutable {
+        std::move(h)(std::move(a)...);
+    };
+    if (target == hop) {
+        boost::asio::post(first_hop, std::move(call));
+    } else {
+        boost::asio::post(first_hop, boost::asio::bind_executor(target, std::move(call)));
+    }
+}
+
 }  // namespace fugu::detail
