@@ -56,10 +56,11 @@ void release(node* n) noexcept {
 }
 
 std::size_t node::lower_bound(std::string_view key) const noexcept {
+    const std::uint32_t h = key_head(key);
     std::size_t lo = 0, hi = count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (this->key(mid) < key)
+        if (key_less(mid, key, h))
             lo = mid + 1;
         else
             hi = mid;
@@ -73,8 +74,8 @@ std::size_t node::route(std::string_view key) const noexcept {
     std::size_t lo = 1, hi = count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        const std::uint32_t mid_head = head(mid);
-        if (mid_head < h || (mid_head == h && this->key(mid) <= key))
+        const node_slot& s = slots()[mid];
+        if (s.head < h || (s.head == h && tail_compare(s, key) <= 0))
             lo = mid + 1;
         else
             hi = mid;
@@ -123,8 +124,7 @@ void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) 
     const std::uint16_t off = push_key(key);
     node_slot* s = slots();
     std::memmove(s + pos + 1, s + pos, (count_ - pos) * sizeof(node_slot));
-    s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), p};
-    set_head(pos, key);
+    s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), key_head(key), p};
     ++count_;
 }
 
@@ -145,7 +145,7 @@ void node::set_key(std::size_t i, std::string_view key) noexcept {
     const std::uint16_t off = push_key(key);
     slots()[i].key_off = off;
     slots()[i].key_len = static_cast<std::uint16_t>(key.size());
-    set_head(i, key);
+    slots()[i].head = key_head(key);
 }
 
 void node::drop_key(std::size_t i) noexcept {
@@ -153,7 +153,7 @@ void node::drop_key(std::size_t i) noexcept {
     dead_ = static_cast<std::uint16_t>(dead_ + s.key_len);
     s.key_len = 0;
     s.key_off = heap_;
-    set_head(i, {});
+    s.head = 0;
 }
 
 }  // namespace fugu::detail
