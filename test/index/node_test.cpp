@@ -171,9 +171,9 @@ TEST_CASE("a leaf orders keys that share their head, shorter keys and the empty 
     }
     CHECK_FALSE(n->holds(keys.size(), "abc"));
     // Absent probes land where std::lower_bound puts them.
-    for (const std::string probe : {std::string("ab\0\0\0\0", 6), std::string("abcc"), std::string("abcdaa"),
-                                    std::string("\0\0\0", 3), std::string("\xff\xff\xff\xff\xff\xff"),
-                                    std::string("b")}) {
+    for (const std::string& probe : {std::string("ab\0\0\0\0", 6), std::string("abcc"), std::string("abcdaa"),
+                                     std::string("\0\0\0", 3), std::string("\xff\xff\xff\xff\xff\xff"),
+                                     std::string("b")}) {
         const auto expect = std::lower_bound(keys.begin(), keys.end(), probe) - keys.begin();
         CHECK(n->lower_bound(probe) == static_cast<std::size_t>(expect));
         CHECK_FALSE(n->holds(n->lower_bound(probe), probe));
