@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Node lifetime (allocation, copy, refcounted release) and the in-place edits of a node's
+// Node lifetime (pooled blocks, copy, refcounted release) and the in-place edits of a node's
 // slot array and key area.
 #include "index/node.hpp"
+
+#include "index/node_pool.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -25,7 +27,7 @@ std::atomic<std::size_t> live_node_count{0};
 std::size_t live_nodes() noexcept { return live_node_count.load(std::memory_order_relaxed); }
 
 node* node::make(unsigned level) {
-    node* n = new (::operator new(node_bytes(level))) node(level);
+    node* n = new (take_node_block(node_bytes(level))) node(level);
     live_node_count.fetch_add(1, std::memory_order_relaxed);
     return n;
 }
@@ -51,7 +53,7 @@ void release(node* n) noexcept {
         for (std::size_t i = 0; i < n->count_; ++i) release(n->child(i));
     const std::size_t size = n->size_bytes();
     n->~node();
-    ::operator delete(n, size);
+    give_node_block(n, size);
     live_node_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
