@@ -116,7 +116,12 @@ void node::compact() noexcept {
 }
 
 void node::append(std::string_view key, const slot_payload& p) noexcept {
-    insert(count_, key, p);
+    // Splits, merges and copies fill fresh nodes entry by entry: no slots to shift.
+    assert(free_bytes() >= entry_bytes(key.size()));
+    if (contiguous_free() < entry_bytes(key.size())) compact();
+    const std::uint16_t off = push_key(key);
+    slots()[count_] = node_slot{off, static_cast<std::uint16_t>(key.size()), key_head(key), p};
+    ++count_;
 }
 
 void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) noexcept {
