@@ -48,7 +48,7 @@ std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     }
     if (root_->is_leaf()) {
         const std::size_t pos = root_->lower_bound(key);
-        const bool present = pos < root_->count() && root_->key(pos) == key;
+        const bool present = root_->holds(pos, key);
         if (present || root_->free_bytes() >= entry_bytes(key.size())) {
             node* leaf = own_root();
             if (present) {
@@ -92,7 +92,7 @@ bool index_builder::insert_in_leaf(node& parent,
                                    std::optional<value_ref>& old) {
     const node* c = parent.child(i);
     const std::size_t pos = c->lower_bound(key);
-    if (pos < c->count() && c->key(pos) == key) {
+    if (c->holds(pos, key)) {
         node* leaf = own_child(parent, i);
         old = leaf->value(pos);
         leaf->set_value(pos, v);

@@ -27,6 +27,7 @@ void check_node(const node& n, unsigned level, bound lo, bound hi, index_shape& 
     for (std::size_t i = 0; i < n.count(); ++i) {
         const std::string_view k = n.key(i);
         key_bytes += k.size();
+        if (n.head(i) != key_head(k)) fail("slot head differs from its key's");
         const auto at = reinterpret_cast<std::uintptr_t>(k.data());
         if (!k.empty() && (at < keys_from || at + k.size() > base + n.size_bytes()))
             fail("key bytes outside the node's key area");

@@ -11,7 +11,7 @@ std::optional<value_ref> find_in(const node* n, std::string_view key) noexcept {
     if (!n) return std::nullopt;
     while (!n->is_leaf()) n = n->child(n->route(key));
     const std::size_t i = n->lower_bound(key);
-    if (i == n->count() || n->key(i) != key) return std::nullopt;
+    if (!n->holds(i, key)) return std::nullopt;
     return n->value(i);
 }
 

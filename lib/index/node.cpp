@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Node lifetime (allocation, copy, refcounted release) and the in-place edits of a node's
+// Node lifetime (pooled blocks, copy, refcounted release) and the in-place edits of a node's
 // slot array and key area.
 #include "index/node.hpp"
+
+#include "index/node_pool.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -25,7 +27,7 @@ std::atomic<std::size_t> live_node_count{0};
 std::size_t live_nodes() noexcept { return live_node_count.load(std::memory_order_relaxed); }
 
 node* node::make(unsigned level) {
-    node* n = new (::operator new(node_bytes(level))) node(level);
+    node* n = new (take_node_block(node_bytes(level))) node(level);
     live_node_count.fetch_add(1, std::memory_order_relaxed);
     return n;
 }
@@ -51,15 +53,16 @@ void release(node* n) noexcept {
         for (std::size_t i = 0; i < n->count_; ++i) release(n->child(i));
     const std::size_t size = n->size_bytes();
     n->~node();
-    ::operator delete(n, size);
+    give_node_block(n, size);
     live_node_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::size_t node::lower_bound(std::string_view key) const noexcept {
+    const std::uint32_t h = key_head(key);
     std::size_t lo = 0, hi = count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (this->key(mid) < key)
+        if (key_less(mid, key, h))
             lo = mid + 1;
         else
             hi = mid;
@@ -73,8 +76,8 @@ std::size_t node::route(std::string_view key) const noexcept {
     std::size_t lo = 1, hi = count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        const std::uint32_t mid_head = head(mid);
-        if (mid_head < h || (mid_head == h && this->key(mid) <= key))
+        const node_slot& s = slots()[mid];
+        if (s.head < h || (s.head == h && tail_compare(s, key) <= 0))
             lo = mid + 1;
         else
             hi = mid;
@@ -113,7 +116,12 @@ void node::compact() noexcept {
 }
 
 void node::append(std::string_view key, const slot_payload& p) noexcept {
-    insert(count_, key, p);
+    // Splits, merges and copies fill fresh nodes entry by entry: no slots to shift.
+    assert(free_bytes() >= entry_bytes(key.size()));
+    if (contiguous_free() < entry_bytes(key.size())) compact();
+    const std::uint16_t off = push_key(key);
+    slots()[count_] = node_slot{off, static_cast<std::uint16_t>(key.size()), key_head(key), p};
+    ++count_;
 }
 
 void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) noexcept {
@@ -123,8 +131,7 @@ void node::insert(std::size_t pos, std::string_view key, const slot_payload& p) 
     const std::uint16_t off = push_key(key);
     node_slot* s = slots();
     std::memmove(s + pos + 1, s + pos, (count_ - pos) * sizeof(node_slot));
-    s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), p};
-    set_head(pos, key);
+    s[pos] = node_slot{off, static_cast<std::uint16_t>(key.size()), key_head(key), p};
     ++count_;
 }
 
@@ -145,7 +152,7 @@ void node::set_key(std::size_t i, std::string_view key) noexcept {
     const std::uint16_t off = push_key(key);
     slots()[i].key_off = off;
     slots()[i].key_len = static_cast<std::uint16_t>(key.size());
-    set_head(i, key);
+    slots()[i].head = key_head(key);
 }
 
 void node::drop_key(std::size_t i) noexcept {
@@ -153,7 +160,7 @@ void node::drop_key(std::size_t i) noexcept {
     dead_ = static_cast<std::uint16_t>(dead_ + s.key_len);
     s.key_len = 0;
     s.key_off = heap_;
-    set_head(i, {});
+    s.head = 0;
 }
 
 }  // namespace fugu::detail

@@ -11,12 +11,15 @@
 
 #include <fugu/limits.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace fugu::detail {
 
@@ -39,13 +42,15 @@ using slot_payload = std::array<std::byte, 12>;
 
 // Slot i of a leaf holds key i and its value_ref. Slot i of an inner node holds child i and
 // the separator below which child i - 1 ends; slot 0 of an inner node has no key (its lower
-// bound is the parent's separator).
+// bound is the parent's separator). Every slot keeps key_head(key), so that searches
+// compare most keys without reading their bytes elsewhere in the node.
 struct node_slot {
     std::uint16_t key_off;  // from the start of the node
     std::uint16_t key_len;
-    slot_payload payload;  // leaf: value_ref; inner: key_head(key), then the child pointer
+    std::uint32_t head;
+    slot_payload payload;  // leaf: value_ref; inner: the child pointer
 };
-static_assert(sizeof(node_slot) == 16);
+static_assert(sizeof(node_slot) == 20);
 
 // Bytes an entry with a key of `key_len` bytes takes in a node.
 constexpr std::size_t entry_bytes(std::size_t key_len) noexcept {
@@ -59,9 +64,14 @@ static_assert(sizeof(node_slot) + 3 * entry_bytes(max_key_size) <= node_capacity
 static_assert(inner_size <= 0xffff, "key offsets are 16 bits");
 
 // The first four bytes of `key`, zero-padded, as a big-endian number: if key_head(a) <
-// key_head(b) then a < b. Inner slots keep it, so that routing compares most separators
-// without reading their key bytes.
+// key_head(b) then a < b, and equal heads mean the first min(4, |a|, |b|) bytes are equal.
 constexpr std::uint32_t key_head(std::string_view key) noexcept {
+    if (!std::is_constant_evaluated() && key.size() >= 4) {
+        std::uint32_t w;
+        std::memcpy(&w, key.data(), sizeof w);
+        if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap32(w);
+        return w;
+    }
     std::uint32_t h = 0;
     for (std::size_t i = 0; i < 4; ++i)
         h = (h << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
@@ -107,11 +117,24 @@ public:
         return {bytes() + s.key_off, s.key_len};
     }
     const slot_payload& payload(std::size_t i) const noexcept { return slots()[i].payload; }
+    std::uint32_t head(std::size_t i) const noexcept { return slots()[i].head; }
     value_ref value(std::size_t i) const noexcept { return payload_value(slots()[i].payload); }
     node* child(std::size_t i) const noexcept { return payload_child(slots()[i].payload); }
 
     // Leaf: the first slot whose key is >= key (count() if none).
     std::size_t lower_bound(std::string_view key) const noexcept;
+    // True if slot i exists and holds exactly `key`; `h` is key_head(key).
+    bool holds(std::size_t i, std::string_view key, std::uint32_t h) const noexcept {
+        if (i >= count_) return false;
+        const node_slot& s = slots()[i];
+        if (s.head != h || s.key_len != key.size()) return false;
+        // Equal heads cover the first four bytes (or all of a shorter key).
+        const std::size_t skip = key.size() < 4 ? key.size() : 4;
+        return std::memcmp(bytes() + s.key_off + skip, key.data() + skip, key.size() - skip) == 0;
+    }
+    bool holds(std::size_t i, std::string_view key) const noexcept {
+        return holds(i, key, key_head(key));
+    }
     // Inner: the child whose key range holds key.
     std::size_t route(std::string_view key) const noexcept;
 
@@ -132,7 +155,7 @@ public:
     void drop_key(std::size_t i) noexcept;
     void set_value(std::size_t i, value_ref v) noexcept { slots()[i].payload = leaf_payload(v); }
     void set_child(std::size_t i, node* c) noexcept {
-        std::memcpy(slots()[i].payload.data() + 4, &c, sizeof c);
+        std::memcpy(slots()[i].payload.data(), &c, sizeof c);
     }
 
 private:
@@ -152,15 +175,17 @@ private:
     }
     // Stores key bytes at the low end of the key area, compacting first if needed.
     std::uint16_t push_key(std::string_view key) noexcept;
-    std::uint32_t head(std::size_t i) const noexcept {
-        std::uint32_t h;
-        std::memcpy(&h, slots()[i].payload.data(), sizeof h);
-        return h;
+    // key(i) < key, given key_head(key) == h: the head decides unless the heads are equal.
+    bool key_less(std::size_t i, std::string_view key, std::uint32_t h) const noexcept {
+        const node_slot& s = slots()[i];
+        if (s.head != h) return s.head < h;
+        return tail_compare(s, key) < 0;
     }
-    void set_head(std::size_t i, std::string_view key) noexcept {
-        if (is_leaf()) return;
-        const std::uint32_t h = key_head(key);
-        std::memcpy(slots()[i].payload.data(), &h, sizeof h);
+    // key(i) compared with key when their heads are equal: only the bytes past the head.
+    int tail_compare(const node_slot& s, std::string_view key) const noexcept {
+        const std::size_t skip = std::min<std::size_t>({4, s.key_len, key.size()});
+        return std::string_view(bytes() + s.key_off + skip, s.key_len - skip)
+            .compare(key.substr(skip));
     }
     void compact() noexcept;
     bool overlaps(std::string_view key) const noexcept;
@@ -189,17 +214,17 @@ inline value_ref payload_value(const slot_payload& p) noexcept {
 
 inline slot_payload inner_payload(node* child) noexcept {
     slot_payload p{};
-    std::memcpy(p.data() + 4, &child, sizeof child);
+    std::memcpy(p.data(), &child, sizeof child);
     return p;
 }
 
 inline node* payload_child(const slot_payload& p) noexcept {
     node* c;
-    std::memcpy(&c, p.data() + 4, sizeof c);
+    std::memcpy(&c, p.data(), sizeof c);
     return c;
 }
 
 static_assert(sizeof(value_ref) == sizeof(slot_payload));
-static_assert(sizeof(node*) + 4 == sizeof(slot_payload));
+static_assert(sizeof(node*) <= sizeof(slot_payload));
 
 }  // namespace fugu::detail

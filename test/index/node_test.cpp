@@ -126,3 +126,86 @@ TEST_CASE("a copied node holds its own reference to each child", "[index]") {
     }
     CHECK(fugu::detail::live_nodes() == before);
 }
+
+TEST_CASE("a leaf orders keys that share their head, shorter keys and the empty key", "[index]") {
+    // Keys whose first four bytes (zero-padded) are equal need the bytes past the head,
+    // and keys shorter than four bytes differ from zero-padded longer ones only by length.
+    std::vector<std::string> keys = {"",
+                                     std::string("\0", 1),
+                                     std::string("\0\0\0\0", 4),
+                                     std::string("\0\0\0\0\0", 5),
+                                     "a",
+                                     std::string("a\0", 2),
+                                     "ab",
+                                     std::string("ab\0", 3),
+                                     std::string("ab\0\0", 4),
+                                     std::string("ab\0\0\0", 5),
+                                     std::string("ab\0\x01", 4),
+                                     "abc",
+                                     "abcd",
+                                     std::string("abcd\0", 5),
+                                     "abcda",
+                                     "abcdb",
+                                     "abcdbzzzzzzz",
+                                     "abce",
+                                     "\x7f\xff\xff\xff",
+                                     "\x80",
+                                     "\xff\xff\xff\xff",
+                                     "\xff\xff\xff\xff\xff"};
+    std::vector<std::string> shuffled = keys;
+    std::mt19937_64 rng(11);
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    node_ptr n(node::make(0));
+    for (std::size_t i = 0; i < shuffled.size(); ++i) {
+        REQUIRE_FALSE(n->holds(n->lower_bound(shuffled[i]), shuffled[i]));
+        n->insert(n->lower_bound(shuffled[i]), shuffled[i],
+                  fugu::detail::leaf_payload({static_cast<std::uint32_t>(i), 0, 0}));
+    }
+    std::sort(keys.begin(), keys.end());
+    REQUIRE(n->count() == keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        CHECK(n->key(i) == keys[i]);
+        CHECK(n->lower_bound(keys[i]) == i);
+        CHECK(n->holds(i, keys[i]));
+        if (i > 0) CHECK_FALSE(n->holds(i - 1, keys[i]));
+    }
+    CHECK_FALSE(n->holds(keys.size(), "abc"));
+    // Absent probes land where std::lower_bound puts them.
+    for (const std::string& probe : {std::string("ab\0\0\0\0", 6), std::string("abcc"), std::string("abcdaa"),
+                                     std::string("\0\0\0", 3), std::string("\xff\xff\xff\xff\xff\xff"),
+                                     std::string("b")}) {
+        const auto expect = std::lower_bound(keys.begin(), keys.end(), probe) - keys.begin();
+        CHECK(n->lower_bound(probe) == static_cast<std::size_t>(expect));
+        CHECK_FALSE(n->holds(n->lower_bound(probe), probe));
+    }
+}
+
+TEST_CASE("searches with key heads agree with byte order on short keys", "[index]") {
+    // Few distinct bytes and lengths around four: most keys share heads with others.
+    std::mt19937_64 rng(12);
+    node_ptr n(node::make(0));
+    std::vector<std::string> model;
+    auto random_key = [&] {
+        std::string k(rng() % 8, '\0');
+        for (char& c : k) c = static_cast<char>(rng() % 4 == 0 ? 0xff : rng() % 2);
+        return k;
+    };
+    for (int step = 0; step < 5000; ++step) {
+        const std::string k = random_key();
+        const std::size_t pos = n->lower_bound(k);
+        const auto expect = std::lower_bound(model.begin(), model.end(), k) - model.begin();
+        REQUIRE(pos == static_cast<std::size_t>(expect));
+        const bool present = pos < model.size() && model[pos] == k;
+        REQUIRE(n->holds(pos, k) == present);
+        if (present) {
+            if (rng() % 2) {
+                n->erase(pos);
+                model.erase(model.begin() + expect);
+            }
+        } else if (n->free_bytes() >= fugu::detail::entry_bytes(k.size())) {
+            n->insert(pos, k, fugu::detail::leaf_payload({1, 2, 3}));
+            model.insert(model.begin() + expect, k);
+        }
+    }
+    REQUIRE(n->count() == model.size());
+}
