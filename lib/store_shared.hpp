@@ -104,6 +104,11 @@ public:
     // applied but not published yet; the index actor publishes when it sees it.
     std::atomic<bool> publish_wanted{false};
 
+    // The newest sequence the index actor has applied (and may have completed saves up
+    // to), published or not. Raised (release) before those saves' handlers are posted, so
+    // a snapshot requested after a save completed reads a value that covers it.
+    std::atomic<std::uint64_t> applied_sequence{0};
+
     // Why the last compaction pass failed, for stats and tools.
     void set_compaction_error(std::string why) {
         std::lock_guard lock(mu_);
