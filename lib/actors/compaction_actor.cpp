@@ -71,8 +71,23 @@ void compaction_actor::delete_released() {
     }
 }
 
+bool compaction_actor::behind(const published_state& state) const {
+    for (const auto& s : state.stats.segments)
+        if (retired_.count(s.id)) return true;
+    return false;
+}
+
 asio::awaitable<void> compaction_actor::pass(bool forced) {
-    const published_state state = shared_->published();
+    published_state state = shared_->published();
+    // The index actor applies a merge a slice at a time and shows compaction no version
+    // until it is done; one that still lists a source of the last merge would only plan
+    // that merge again. A background pass waits for the poke that follows; a forced one
+    // lets the index actor finish first.
+    while (behind(state)) {
+        if (!forced || shared_->closing.load()) co_return;
+        co_await asio::post(strand_, asio::use_awaitable);
+        state = shared_->published();
+    }
     if (!state.latest) co_return;
     std::vector<segment_load> loads;
     for (const auto& s : state.stats.segments)

@@ -47,6 +47,8 @@ private:
     void delete_released();
     // One pass: plan, and merge when the plan says so. Errors end the pass, not the store.
     boost::asio::awaitable<void> pass(bool forced);
+    // The published state still lists a source of a merge this actor handed over.
+    bool behind(const published_state& state) const;
     boost::asio::awaitable<error_code> merge(const published_state& state,
                                              const compaction_plan& plan);
     boost::asio::awaitable<void> pace(std::uint64_t bytes_written,
