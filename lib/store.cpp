@@ -160,11 +160,14 @@ void async_get_impl(const std::shared_ptr<store_impl>& impl,
             .complete(make_error_code(errc::store_closed), std::optional<std::string>{});
         return;
     }
-    // The newest version, when it holds every completed save, is read at once: no
-    // snapshot, no actor. Otherwise a snapshot then a read; the snapshot lives until the
-    // read completes.
+    // The newest published version, when it holds every completed save, is read at once:
+    // no snapshot, no actor. Otherwise a snapshot then a read; the snapshot lives until the
+    // read completes. applied_sequence is raised before any save up to it completes, so a
+    // version at or past it holds every save completed before this call.
     if (impl->is_open()) {
-        if (auto v = impl->shared()->readable.load(std::memory_order_acquire)) {
+        auto& shared = *impl->shared();
+        auto v = shared.readable.load(std::memory_order_acquire);
+        if (v && v->sequence >= shared.applied_sequence.load(std::memory_order_acquire)) {
             read_version(v, *impl->shared(), std::move(key), diag, std::move(handler));
             return;
         }

@@ -31,6 +31,7 @@ void store_impl::start() {
     shared_->on_slab_released = [w = weak_from_this()](std::uint64_t id) {
         auto s = w.lock();
         if (!s) return;
+        s->compaction_.note_released(id);
         compaction_message m(slab_released{id});
         if (!s->compaction_.inbox().try_send(error_code{}, std::move(m)))
             s->compaction_.inbox().async_send(error_code{}, std::move(m), [s](error_code) {});

@@ -100,16 +100,19 @@ public:
         return index_stats_;
     }
 
-    // The newest published version when it holds every save completed so far, else null
-    // (saves were completed ahead of their publish, or the store closed). Written by the
-    // snapshots actor before it completes the saves a version holds, so a get that finds
-    // a version here after a save completed sees that save; store::async_get reads it
-    // without a round trip through the actor, and asks the actor when it is null.
+    // The newest version the snapshots actor received (null once the store closed).
+    // store::async_get reads it without a round trip through the actor when its sequence
+    // reaches applied_sequence, i.e. when it holds every save completed so far.
     std::atomic<std::shared_ptr<const version>> readable;
 
     // Set by the snapshots actor when a snapshot waits for changes the index actor has
     // applied but not published yet; the index actor publishes when it sees it.
     std::atomic<bool> publish_wanted{false};
+
+    // The newest sequence the index actor has applied (and may have completed saves up
+    // to), published or not. Raised (release) before those saves' handlers are posted, so
+    // a snapshot requested after a save completed reads a value that covers it.
+    std::atomic<std::uint64_t> applied_sequence{0};
 
     // Why the last compaction pass failed, for stats and tools.
     void set_compaction_error(std::string why) {

@@ -96,7 +96,10 @@ asio::awaitable<void> allocation_actor::run() {
 
         if (!batch.saves.empty()) {
             writer_message out(std::move(batch));
-            co_await writer_.async_send(error_code{}, std::move(out), asio::use_awaitable);
+            // try_send first: an async_send that could complete at once still resumes this
+            // coroutine through a post, one more trip through the scheduler per batch.
+            if (!writer_.try_send(error_code{}, std::move(out)))
+                co_await writer_.async_send(error_code{}, std::move(out), asio::use_awaitable);
         }
         if (stop) {
             writer_message out(std::move(*stop));

@@ -9,6 +9,7 @@
 #include "slab_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -23,6 +24,10 @@ namespace asio = boost::asio;
 namespace {
 // Compaction writes its output in pieces of this size (unsynced until the seal).
 constexpr std::size_t write_chunk = std::size_t{4} << 20;
+// Entries looked up between yields. The reader serves whole 4 MiB chunks without
+// suspending, and the strand shares its thread with the savers: about half a millisecond
+// of index lookups, then the other actors get a turn.
+constexpr std::size_t entries_per_turn = 512;
 }  // namespace
 
 compaction_actor::compaction_actor(asio::any_io_executor ex,
@@ -40,14 +45,8 @@ asio::awaitable<void> compaction_actor::run() {
             auto req = std::move(*r);
             co_await pass(true);
             std::move(req->completion).complete(error_code{});
-        } else if (auto* rel = std::get_if<slab_released>(&msg)) {
-            if (retired_.erase(rel->id)) {
-                // Its merged successor is published and durable; a failed delete only
-                // leaves a file the next open removes as superseded.
-                if (auto e = shared_->storage->remove(rel->id, false))
-                    shared_->set_compaction_error("removing merged slab " + std::to_string(rel->id) +
-                                                  " failed: " + e.message());
-            }
+        } else if (std::holds_alternative<slab_released>(msg)) {
+            delete_released();
         } else {
             index_message out(compaction_stopped{});
             co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
@@ -56,8 +55,39 @@ asio::awaitable<void> compaction_actor::run() {
     }
 }
 
+void compaction_actor::delete_released() {
+    std::vector<std::uint64_t> ids;
+    {
+        std::lock_guard lock(released_mu_);
+        ids.swap(released_);
+    }
+    for (auto id : ids) {
+        if (!retired_.erase(id)) continue;
+        // Its merged successor is published and durable; a failed delete only leaves a
+        // file the next open removes as superseded.
+        if (auto e = shared_->storage->remove(id, false))
+            shared_->set_compaction_error("removing merged slab " + std::to_string(id) +
+                                          " failed: " + e.message());
+    }
+}
+
+bool compaction_actor::behind(const published_state& state) const {
+    for (const auto& s : state.stats.segments)
+        if (retired_.count(s.id)) return true;
+    return false;
+}
+
 asio::awaitable<void> compaction_actor::pass(bool forced) {
-    const published_state state = shared_->published();
+    published_state state = shared_->published();
+    // The index actor applies a merge a slice at a time and shows compaction no version
+    // until it is done; one that still lists a source of the last merge would only plan
+    // that merge again. A background pass waits for the poke that follows; a forced one
+    // lets the index actor finish first.
+    while (behind(state)) {
+        if (!forced || shared_->closing.load()) co_return;
+        co_await asio::post(strand_, asio::use_awaitable);
+        state = shared_->published();
+    }
     if (!state.latest) co_return;
     std::vector<segment_load> loads;
     for (const auto& s : state.stats.segments)
@@ -129,6 +159,7 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
                                            header_bytes.data(), format::slab_header_size));
     merge_builder builder(static_cast<std::uint32_t>(id), std::move(header_bytes));
 
+    std::size_t entries_this_turn = 0;
     for (const auto& src : sources) {
         fugu::slab& s = src->slab();
         const auto sid = static_cast<std::uint32_t>(s.id());
@@ -151,6 +182,7 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
             auto body = co_await reader.get(body_at, h.header.body_length);
             if (!body) co_return abandon(body.error());
             auto visit = [&](const auto& e) {
+                ++entries_this_turn;
                 using T = std::decay_t<decltype(e)>;
                 if constexpr (std::is_same_v<T, format::put_view>) {
                     const value_ref ref{sid, static_cast<std::uint32_t>(body_at + e.value_offset_in_body),
@@ -168,6 +200,11 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
             if (!st.ok()) co_return abandon(make_error_code(errc::corruption));
             if (auto ec = builder.end_change_set(h.header.sequence)) co_return abandon(ec);
             at += h.header.record_size();
+            if (entries_this_turn >= entries_per_turn) {
+                entries_this_turn = 0;
+                co_await asio::post(strand_, asio::use_awaitable);
+                delete_released();
+            }
             if (builder.pending_bytes().size() >= write_chunk) {
                 if (auto ec = co_await write_at(*out, builder.pending_offset(), builder.pending_bytes(), false))
                     co_return abandon(ec);

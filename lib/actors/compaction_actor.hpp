@@ -17,7 +17,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace fugu::detail {
 
@@ -31,9 +33,22 @@ public:
 
     boost::asio::awaitable<void> run();
 
+    // A retired slab's last reader is gone. Any thread; the slab_released message that
+    // follows only wakes the actor, which may instead find the id while it merges.
+    void note_released(std::uint64_t id) {
+        std::lock_guard lock(released_mu_);
+        released_.push_back(id);
+    }
+
 private:
+    // Deletes every retired source noted as released so far. Also called between slices
+    // of a merge: a merge can take seconds, and the slabs the previous one emptied should
+    // not stay on disk meanwhile.
+    void delete_released();
     // One pass: plan, and merge when the plan says so. Errors end the pass, not the store.
     boost::asio::awaitable<void> pass(bool forced);
+    // The published state still lists a source of a merge this actor handed over.
+    bool behind(const published_state& state) const;
     boost::asio::awaitable<error_code> merge(const published_state& state,
                                              const compaction_plan& plan);
     boost::asio::awaitable<void> pace(std::uint64_t bytes_written,
@@ -44,6 +59,8 @@ private:
     inbox_channel<compaction_message> inbox_;
     inbox_channel<index_message>& index_;
     std::set<std::uint64_t> retired_;  // merged sources waiting for their last reader
+    std::mutex released_mu_;
+    std::vector<std::uint64_t> released_;  // guarded by released_mu_
 };
 
 }  // namespace fugu::detail

@@ -2,6 +2,7 @@
 #include "actors/index_actor.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -23,6 +24,10 @@ std::shared_ptr<const segment_table> build_table(
 // Changes applied between unprompted publishes.
 constexpr std::size_t publish_interval = 32;
 
+// Moves of a merge applied per turn: about a millisecond of index edits, so a save that
+// arrives meanwhile waits at most that long.
+constexpr std::size_t merge_slice = 1024;
+
 }  // namespace
 
 index_actor::index_actor(asio::any_io_executor ex,
@@ -40,6 +45,7 @@ index_actor::index_actor(asio::any_io_executor ex,
       snapshots_(snapshots) {
     for (const auto& [id, info] : segments_) live_bytes_ += info.live_bytes;
     shared_->counters.live_bytes.store(live_bytes_, std::memory_order_relaxed);
+    shared_->applied_sequence.store(sequence_, std::memory_order_release);
     publish_stats(true);
 }
 
@@ -91,20 +97,34 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
             live_bytes_ += n;
             saved += n;
         }
-        sequence_ = save->sequence;
+        sequence_ = std::max(sequence_, save->sequence);
         done.push_back(std::move(save));
     }
     auto& c = shared_->counters;
     c.bytes_saved.fetch_add(saved, std::memory_order_relaxed);
     c.saves.fetch_add(req.saves.size(), std::memory_order_relaxed);
     c.live_bytes.store(live_bytes_, std::memory_order_relaxed);
+    shared_->applied_sequence.store(sequence_, std::memory_order_release);
 }
 
-void index_actor::apply(compaction_result& res) {
-    const auto out_id = static_cast<std::uint32_t>(res.output.handle->slab().id());
-    segments_[out_id] = std::move(res.output);
-    auto& out = segments_[out_id];
-    for (const auto& m : res.moves) {
+void index_actor::begin_merge() {
+    auto& res = merges_.front();
+    merge_output_ = static_cast<std::uint32_t>(res.output.handle->slab().id());
+    segments_[merge_output_] = std::move(res.output);
+    res.output = segment_info{};
+    // Versions published before the moves are done may already point into the output.
+    table_ = build_table(segments_);
+    merge_begun_ = true;
+    merged_moves_ = 0;
+}
+
+void index_actor::apply_merge_slice() {
+    if (!merge_begun_) begin_merge();
+    auto& res = merges_.front();
+    auto& out = segments_[merge_output_];
+    const std::size_t end = std::min(res.moves.size(), merged_moves_ + merge_slice);
+    for (; merged_moves_ < end; ++merged_moves_) {
+        const auto& m = res.moves[merged_moves_];
         const std::string_view key(res.keys.data() + m.key_offset, m.key_length);
         // Only where the entry did not change since compaction read it; otherwise the
         // copy is already stale.
@@ -118,7 +138,11 @@ void index_actor::apply(compaction_result& res) {
             out.live_entries += 1;
         }
     }
-    for (auto id : res.sources) {
+    if (merged_moves_ == res.moves.size()) end_merge();
+}
+
+void index_actor::end_merge() {
+    for (auto id : merges_.front().sources) {
         auto it = segments_.find(id);
         if (it == segments_.end()) continue;
         // Every entry that pointed into a source moved or was overwritten meanwhile, so
@@ -126,6 +150,9 @@ void index_actor::apply(compaction_result& res) {
         it->second.handle->retire(shared_->on_slab_released);
         segments_.erase(it);
     }
+    merges_.pop_front();
+    merge_begun_ = false;
+    merged_moves_ = 0;
     table_ = build_table(segments_);
     structural_ = true;
 }
@@ -158,7 +185,7 @@ void index_actor::publish_stats(bool version) const {
     shared_->counters.sealed_bytes.store(sealed, std::memory_order_relaxed);
     s.stale_bytes = s.disk_bytes > s.live_bytes ? s.disk_bytes - s.live_bytes : 0;
     s.index_bytes = builder_.memory_bytes();
-    if (version)
+    if (version && merges_.empty())
         shared_->set_published(published_state{make_version(), std::move(s)});
     else
         shared_->set_index_stats(std::move(s));
@@ -166,9 +193,6 @@ void index_actor::publish_stats(bool version) const {
 
 asio::awaitable<void> index_actor::run() {
     for (;;) {
-        auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-        if (ec) co_return;
-
         std::vector<save_ptr> done;
         bool changed = false;
         auto take = [&](index_message& m) {
@@ -176,7 +200,7 @@ asio::awaitable<void> index_actor::run() {
                 apply(*a, done);
                 changed = true;
             } else if (auto* c = std::get_if<compaction_result>(&m)) {
-                apply(*c);
+                merges_.push_back(std::move(*c));
                 changed = true;
             } else if (std::holds_alternative<publish_demand>(m)) {
                 // Read below, from the flag: a demand that found this inbox full set it too.
@@ -186,9 +210,26 @@ asio::awaitable<void> index_actor::run() {
                 stop_ = std::get<stop_request>(std::move(m));
             }
         };
-        take(first);
+        if (!merges_.empty()) {
+            // Let the other actors run between slices.
+            co_await asio::post(strand_, asio::use_awaitable);
+        } else {
+            auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            take(first);
+        }
         // Apply everything already waiting, then publish once.
         while (inbox_.try_receive([&](error_code, index_message m) { take(m); })) {
+        }
+        if (!merges_.empty()) {
+            apply_merge_slice();
+            changed = true;
+        }
+        // Visible to every snapshot asked for from now on (applied_sequence is raised):
+        // the saves may complete.
+        for (auto& s : done) {
+            const auto seq = s->sequence;
+            std::move(s->completion).complete(error_code{}, seq);
         }
         if (changed) ++unpublished_;
         // Publishing makes the next change copy every node it touches (the published
@@ -204,13 +245,13 @@ asio::awaitable<void> index_actor::run() {
             publish_stats(true);
             unpublished_ = 0;
             structural_ = false;
-            snapshot_message msg(publish_request{make_version(), std::move(done)});
-            co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
-            if (compaction_ && !stop_) compaction_->try_send(error_code{}, compaction_message(compaction_poke{}));
+            snapshot_message msg(publish_request{make_version()});
+            if (!snapshots_.try_send(error_code{}, std::move(msg)))
+                co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+            if (compaction_ && !stop_ && merges_.empty())
+                compaction_->try_send(error_code{}, compaction_message(compaction_poke{}));
         } else if (changed) {
             publish_stats(false);
-            snapshot_message msg(publish_request{nullptr, std::move(done)});
-            co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
         }
         if (stop_ && !stop_sent_to_compaction_ && compaction_) {
             // Compaction may still hand over a merge; keep applying until it says it stopped.
@@ -218,7 +259,7 @@ asio::awaitable<void> index_actor::run() {
             compaction_message m(stop_request{});
             co_await compaction_->async_send(error_code{}, std::move(m), asio::use_awaitable);
         }
-        if (stop_ && (compaction_stopped_ || !compaction_)) {
+        if (stop_ && merges_.empty() && unpublished_ == 0 && (compaction_stopped_ || !compaction_)) {
             snapshot_message msg(std::move(*stop_));
             co_await snapshots_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
             co_return;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The index actor: applies written change sets to the in-RAM index, keeps live bytes per
-// slab, and hands each new immutable version to the snapshots actor together with the
-// saves it makes visible. It alone owns the index builder and the segment table. All
+// slab, completes the saves it applied, and hands each new immutable version to the
+// snapshots actor. It alone owns the index builder and the segment table. All
 // members are used only on strand_; others talk to it through inbox().
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,7 +46,12 @@ public:
 
 private:
     void apply(apply_request& req, std::vector<save_ptr>& done);
-    void apply(compaction_result& res);
+    // A merge is taken in three steps so that saves are not held up behind it: the output
+    // slab joins the table, the moves are applied a slice at a time between batches of
+    // other messages, then the sources are retired.
+    void apply_merge_slice();
+    void begin_merge();
+    void end_merge();
     std::shared_ptr<const version> make_version() const;
     // Store figures after every change; with `version`, also the published version and
     // the segments compaction plans from.
@@ -69,6 +75,13 @@ private:
     // slab (those are published at once, so deletions and compaction plans are not held up).
     std::size_t unpublished_ = 0;
     bool structural_ = false;
+    // Compaction results to apply, the front one under way, and how many of its moves are
+    // done. Meanwhile compaction is not shown new versions to plan from: they still list
+    // the sources.
+    std::deque<compaction_result> merges_;
+    bool merge_begun_ = false;
+    std::uint32_t merge_output_ = 0;
+    std::size_t merged_moves_ = 0;
 };
 
 }  // namespace fugu::detail

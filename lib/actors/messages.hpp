@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The typed messages the actors exchange, and the channel type that carries them. A save
-// travels facade -> allocation -> writer -> index -> snapshots, which completes it; a stop
-// travels the same way behind everything sent before it, so a close drains the mesh.
+// travels facade -> allocation -> writer -> index, which completes it; a stop travels the
+// same way (and on to the snapshots actor) behind everything sent before it, so a close
+// drains the mesh.
 #pragma once
 
 #include "actors/version.hpp"
@@ -67,13 +68,12 @@ struct apply_request {
     std::vector<std::uint64_t> sealed;
 };
 
-// index -> snapshots: saves the index now holds, and a new version to publish if `next`
-// is set. Without one, the saves are applied but not yet in a published version: the
-// snapshots actor then asks for a publish before it hands out the next snapshot, so a
-// save still completes only once every snapshot taken afterwards sees it.
+// index -> snapshots: a new version. The index actor completes saves itself as soon as
+// it applied them and raised store_shared::applied_sequence; a snapshot asked for after
+// that waits for a version at least that new, so a save still completes only once every
+// snapshot taken afterwards sees it.
 struct publish_request {
     std::shared_ptr<const version> next;
-    std::vector<save_ptr> saves;
 };
 
 // snapshots -> index: a snapshot waits; publish what has been applied.

@@ -36,54 +36,45 @@ std::uint64_t snapshot_actor::oldest_observable() {
     return handed_out_.front().lock()->sequence;
 }
 
+void snapshot_actor::ask_for_publish() {
+    if (asked_) return;
+    asked_ = true;
+    // Never block on the index actor, which may itself be sending here: the flag is
+    // enough when its inbox is full, since it reads the flag after every batch of messages
+    // it takes.
+    shared_->publish_wanted.store(true, std::memory_order_release);
+    if (index_) index_->try_send(error_code{}, index_message(publish_demand{}));
+}
+
 asio::awaitable<void> snapshot_actor::run() {
     for (;;) {
         auto [ec, msg] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
         if (ec) co_return;
         if (auto* p = std::get_if<publish_request>(&msg)) {
-            if (p->next) {
-                // Holds everything the index actor applied before sending it, so every
-                // save completed so far.
-                latest_ = std::move(p->next);
-                stale_ = false;
-                asked_ = false;
-                shared_->readable.store(latest_, std::memory_order_release);
-            } else {
-                stale_ = true;
-                shared_->readable.store(nullptr, std::memory_order_release);
+            latest_ = std::move(p->next);
+            shared_->readable.store(latest_, std::memory_order_release);
+            asked_ = false;
+            while (!waiting_.empty() && waiting_.front().needs <= latest_->sequence) {
+                hand_out(*waiting_.front().req);
+                waiting_.pop_front();
             }
-            // Visible to every snapshot taken from now on (at once, or after the publish a
-            // waiting snapshot asks for): the saves may complete.
-            for (auto& s : p->saves) {
-                const auto seq = s->sequence;
-                std::move(s->completion).complete(error_code{}, seq);
-            }
-            if (!stale_) {
-                while (!waiting_.empty()) {
-                    hand_out(*waiting_.front());
-                    waiting_.pop_front();
-                }
-            }
+            // Saves applied after this version was made may be what the rest wait for.
+            if (!waiting_.empty()) ask_for_publish();
         } else if (auto* r = std::get_if<std::unique_ptr<snapshot_request>>(&msg)) {
-            if (!stale_) {
+            // Every save completed before this request is at or below this sequence.
+            const auto needs = shared_->applied_sequence.load(std::memory_order_acquire);
+            if (waiting_.empty() && needs <= latest_->sequence) {
                 hand_out(**r);
                 continue;
             }
-            waiting_.push_back(std::move(*r));
-            if (!asked_) {
-                asked_ = true;
-                // Never block on the index actor, which may itself be sending here: the
-                // flag is enough when its inbox is full, since it reads the flag after
-                // every batch of messages it takes.
-                shared_->publish_wanted.store(true, std::memory_order_release);
-                if (index_) index_->try_send(error_code{}, index_message(publish_demand{}));
-            }
+            waiting_.push_back(waiter{needs, std::move(*r)});
+            ask_for_publish();
         } else {
             auto stop = std::get<stop_request>(std::move(msg));
             // The index actor publishes before it forwards a close, so nothing waits here
             // now; anything that did would be served from the newest version.
             while (!waiting_.empty()) {
-                hand_out(*waiting_.front());
+                hand_out(*waiting_.front().req);
                 waiting_.pop_front();
             }
             latest_.reset();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The snapshots actor: holds the newest published version, completes the saves each new
-// version makes visible (so a save completes only once new snapshots see it), hands out
-// snapshots, and knows the oldest sequence an open snapshot can still observe (which
+// The snapshots actor: holds the newest published version and hands out snapshots; a
+// snapshot asked for after a save completed waits until a version holding that save is
+// published (so a save completes only once new snapshots see it). It knows the oldest sequence an open snapshot can still observe (which
 // tells compaction when a merged slab's sources may go). It also ends the mesh: the stop
 // message finishes the close. All members are used only on strand_; others talk to it
 // through inbox().
@@ -47,11 +47,15 @@ private:
     std::shared_ptr<const version> latest_;
     // Versions handed to snapshots, oldest first; an expired entry is a released snapshot.
     std::deque<std::weak_ptr<const version>> handed_out_;
-    // Saves were completed that latest_ does not hold yet; snapshot requests wait in
-    // waiting_ for the publish asked for.
-    bool stale_ = false;
-    bool asked_ = false;
-    std::deque<std::unique_ptr<snapshot_request>> waiting_;
+    // A snapshot request that needs a newer version than latest_: the applied sequence
+    // when it arrived. Sequences only grow, so waiting_ is in order of `needs`.
+    struct waiter {
+        std::uint64_t needs;
+        std::unique_ptr<snapshot_request> req;
+    };
+    void ask_for_publish();
+    bool asked_ = false;  // a publish was asked for since latest_ last changed
+    std::deque<waiter> waiting_;
     inbox_channel<index_message>* index_ = nullptr;
     inbox_channel<snapshot_message> inbox_;
 };

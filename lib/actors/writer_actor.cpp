@@ -158,7 +158,9 @@ asio::awaitable<void> writer_actor::acknowledge() {
         }
         if (f->out.saves.empty() && f->out.opened.empty() && f->out.sealed.empty()) continue;
         index_message msg(std::move(f->out));
-        co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+        // Without a wait when there is room: saves one trip through the scheduler each.
+        if (!index_.try_send(error_code{}, std::move(msg)))
+            co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
     }
 }
 
