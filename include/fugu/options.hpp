@@ -70,6 +70,14 @@ struct options {
     /// Default: 8 MiB. A single larger change set is still written, alone.
     std::size_t max_group_commit_bytes = std::size_t{8} << 20;
 
+    /// Point reads of file slabs take their bytes from a read-only memory map of the slab
+    /// (no system call per read) rather than a read through the I/O engine. Values are
+    /// still checked against their CRC before they are returned. The cost, as with every
+    /// memory-mapped store: a disk error on a mapped page, or a slab file truncated by
+    /// another process, raises SIGBUS in the reading thread instead of returning an error.
+    /// Default: true.
+    bool mapped_reads = true;
+
     /// Permission bits of files the store creates (the umask still applies). Default: 0600.
     unsigned file_mode = 0600;
 

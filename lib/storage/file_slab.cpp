@@ -24,12 +24,16 @@ file_slab::file_slab(std::uint64_t id,
                      std::string path,
                      unique_fd fd,
                      std::uint64_t size,
-                     std::shared_ptr<io_engine> engine)
+                     std::shared_ptr<io_engine> engine,
+                     bool mapped_reads)
     : id_(id),
       path_(std::move(path)),
       fd_(std::move(fd)),
       size_(size),
-      engine_(std::move(engine)) {}
+      engine_(std::move(engine)) {
+    // options::mapped_reads = false: the map is never made, every read goes to the engine.
+    if (!mapped_reads) next_map_at_.store(std::numeric_limits<std::uint64_t>::max(), std::memory_order_relaxed);
+}
 
 file_slab::~file_slab() {
 #if defined(FUGU_HAVE_MMAP)

@@ -33,7 +33,8 @@ public:
               std::string path,
               unique_fd fd,
               std::uint64_t size,
-              std::shared_ptr<io_engine> engine);
+              std::shared_ptr<io_engine> engine,
+              bool mapped_reads = true);
     ~file_slab() override;
     file_slab(const file_slab&) = delete;
     file_slab& operator=(const file_slab&) = delete;

@@ -265,7 +265,8 @@ result<std::shared_ptr<slab>> file_storage::create(std::uint64_t id, bool tempor
             return m.fail_io(ec, "sync the directory after creating", path);
         }
     }
-    return std::make_shared<detail::file_slab>(id, path, std::move(fd), 0, m.engine.engine);
+    return std::make_shared<detail::file_slab>(id, path, std::move(fd), 0, m.engine.engine,
+                                               m.opts.mapped_reads);
 }
 
 result<std::shared_ptr<slab>> file_storage::open(std::uint64_t id) {
@@ -290,7 +291,8 @@ result<std::shared_ptr<slab>> file_storage::open(std::uint64_t id) {
         return m.fail_io(detail::last_errno_code(), "set up", path);
     }
     return std::make_shared<detail::file_slab>(
-        id, path, std::move(fd), static_cast<std::uint64_t>(st.st_size), m.engine.engine);
+        id, path, std::move(fd), static_cast<std::uint64_t>(st.st_size), m.engine.engine,
+        m.opts.mapped_reads);
 }
 
 error_code file_storage::publish(std::uint64_t id) {

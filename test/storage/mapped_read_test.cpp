@@ -133,6 +133,28 @@ TEST_CASE("a slab map covers the file as mapped, and grows with it", "[storage][
     });
 }
 
+TEST_CASE("options::mapped_reads = false maps nothing; reads go through the engine",
+          "[storage][mapped][engine]") {
+    fugu::test::temp_dir dir;
+    const fs::path db = dir.path() / "db";
+    run_coro([&](asio::io_context& io) -> asio::awaitable<void> {
+        fugu::options o = small_slabs();
+        o.mapped_reads = false;
+        auto st = co_await fugu::store::async_open(io.get_executor(), db.string(), o, asio::use_awaitable);
+        co_await save_all(st, 200, 0);
+        auto snap = co_await st.async_snapshot(asio::use_awaitable);
+        co_await check_all(snap, 200, 0);
+        for (int i = 0; i < 200; i += 37) {
+            auto v = co_await st.async_get(key_of(i), asio::use_awaitable);
+            REQUIRE(v.has_value());
+            CHECK(*v == value_of(i, 0));
+        }
+        const auto maps = mapped_paths();
+        for (const auto& f : slab_files(db)) CHECK_FALSE(is_mapped(maps, f));
+        co_await st.async_close(asio::use_awaitable);
+    });
+}
+
 TEST_CASE("a snapshot reads retired slabs through their maps; their maps go with them",
           "[store][mapped][compaction]") {
     fugu::test::temp_dir dir;
