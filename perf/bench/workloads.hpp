@@ -12,15 +12,15 @@
 namespace fugu::bench {
 
 struct sizes {
-    std::uint64_t keys = 1'000'000;        // fillrandom, fillbatch, the read store, overwrite's
+    std::uint64_t keys = 1'000'000;        // fillrandom, fillbatch, the filled store
     std::uint64_t overwrites = 3'000'000;
     std::uint64_t reads = 1'000'000;       // per readrandom run
     std::uint64_t ycsb_ops = 300'000;      // per YCSB run
     std::uint64_t large_values = 2048;     // 64 KiB values per largevalue run (128 MiB)
     double sync_seconds = 5;               // fillsync runs, and largevalue-sync's cap
     double rww_seconds = 3;                // readwhilewriting
-    // Caps that keep the full run near 20 minutes on a busy 2-core machine: a counted
-    // run stops at its count or at its cap, whichever comes first (the rate is what counts).
+    // Caps that bound the full run on a busy 2-core machine: a counted run stops at its
+    // count or at its cap, whichever comes first (the rate is what counts).
     double write_cap_seconds = 4;          // fillrandom, fillbatch, largevalue
     double overwrite_cap_seconds = 12;
     double read_cap_seconds = 3;           // readrandom, YCSB
@@ -43,12 +43,20 @@ struct workload_info {
 
 const std::vector<workload_info>& workloads();
 
-// Runs one write workload on a fresh store in `dir`; the result's "value" is its metric.
+// Whether the workload starts from a store that fill_store made (a copy of it in `dir`).
+bool needs_filled_store(const std::string& workload);
+
+// Fills a new store in `dir` with sizes::keys keys in change sets of 1000 and closes it.
+// The run makes one per engine and gives each job that needs one a fresh copy of it.
+json::object fill_store(engine& e, const fs::path& dir, const sizes& z);
+
+// Runs one write workload on the store in `dir` (new, or a copy of the filled store for
+// overwrite); the result's "value" is its metric.
 json::object run_write_job(engine& e, const std::string& workload, const fs::path& dir,
                            const sizes& z);
 
-// Fills one store with sizes::keys keys, reopens it, and runs every read-group workload on
-// it in turn; returns {"fill": ..., "workloads": {name: result}}.
+// Reopens a copy of the filled store in `dir` and runs every read-group workload on it in
+// turn; returns {"reopen_seconds": ..., "workloads": {name: result}}.
 // `wanted` picks which of them run (all when it is empty).
 json::object run_read_job(engine& e, const fs::path& dir, const sizes& z,
                           const std::function<bool(const std::string&)>& wanted = {});
