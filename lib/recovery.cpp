@@ -119,7 +119,9 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
 
     std::uint64_t pos = format::slab_header_size;
     std::uint64_t records = 0, min_seq = 0, max_seq = 0;
-    std::uint64_t vouched = format::slab_header_size;  // highest synced_upto of a valid record
+    // End of the header or of the last valid sync mark: when it is the end of the slab,
+    // a mark vouches for every record and none need be appended.
+    std::uint64_t vouched = format::slab_header_size;
     bool sealed = false, torn = false;
     while (pos < size) {
         std::string_view bad;
@@ -164,7 +166,6 @@ asio::awaitable<error_code> recoverer::load(found_slab& f, bool newest_log) {
                         co_return fail(diag_, errc::corruption, "sequence numbers go backwards",
                                        *f.slab, pos);
                     max_sequence_ = h.header.sequence;
-                    vouched = std::max(vouched, h.header.synced_upto);
                     if (!records) min_seq = h.header.sequence;
                     max_seq = h.header.sequence;
                     ++records;

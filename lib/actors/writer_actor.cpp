@@ -28,9 +28,7 @@ writer_actor::writer_actor(asio::any_io_executor ex,
       wake_acknowledger_(strand_),
       wake_writer_(strand_),
       inbox_(strand_, 64),
-      index_(index) {
-    last_stated_ = out_.vouched_upto;
-}
+      index_(index) {}
 
 void writer_actor::fail_save(save_ptr save, error_code ec) {
     if (save->diag && ec == make_error_code(errc::store_failed)) *save->diag = shared_->failure();
@@ -71,14 +69,9 @@ asio::awaitable<void> writer_actor::drain() {
 asio::awaitable<void> writer_actor::gather() {
     const std::size_t limit = shared_->opts.max_group_commit_bytes;
     for (;;) {
+        // The inbox is never closed: the store ends the actor with a stop_request.
         auto [ec, first] = co_await inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
-        if (ec) {
-            auto last = std::make_shared<flight>();
-            last->done = true;
-            flights_.push_back(std::move(last));
-            wake_acknowledger_.cancel();
-            co_return;
-        }
+        if (ec) co_return;
 
         std::vector<save_ptr> group;
         std::optional<stop_request> stop;
@@ -127,32 +120,31 @@ asio::awaitable<void> writer_actor::acknowledge() {
             co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
             co_return;
         }
-        if (!f->done || (f->buffer.empty() && f->out.saves.empty() && f->out.opened.empty() &&
-                         f->out.sealed.empty()))
-            co_return;  // the inbox ended without a stop (never in practice)
         const std::size_t len = f->buffer.size();
         if (len > 0) {
             c.group_commits.fetch_add(1, std::memory_order_relaxed);
             if (f->sync) c.syncs.fetch_add(1, std::memory_order_relaxed);
-            if (f->ec || broken_) {
-                // The bytes may or may not be on disk; nothing after them may be trusted, so
-                // the store stops taking saves (fail-stop), these saves report the error,
-                // and so do those of every later flight, whatever became of their own write.
-                error_code ec = f->ec ? f->ec : make_error_code(errc::store_failed);
-                if (f->ec && !broken_) record_failure(ec, f->sync ? "write+fdatasync" : "write", f->at, len);
-                broken_ = true;
-                for (auto& s : f->out.saves) {
-                    if (s->diag) *s->diag = shared_->failure();
-                    std::move(s->completion).complete(ec, std::uint64_t{0});
-                }
-                f->out.saves.clear();
-                f->out.refs.clear();
-            } else {
-                // Every flight before this one succeeded, so the slab is durable up to here.
-                if (f->sync) out_.synced_upto = f->at + len;
-                out_.vouched_upto = std::max(out_.vouched_upto, f->vouch);
-                c.bytes_written.fetch_add(len, std::memory_order_relaxed);
+        }
+        if (f->ec || broken_) {
+            // The bytes may or may not be on disk; nothing after them may be trusted, so
+            // the store stops taking saves (fail-stop), these saves report the error, and
+            // so do those of every later flight, whatever became of their own write (a
+            // flight of empty change sets, which writes nothing, included).
+            error_code ec = f->ec ? f->ec : make_error_code(errc::store_failed);
+            if (f->ec && !broken_) record_failure(ec, f->sync ? "write+fdatasync" : "write", f->at, len);
+            broken_ = true;
+            for (auto& s : f->out.saves) {
+                if (s->diag) *s->diag = shared_->failure();
+                std::move(s->completion).complete(ec, std::uint64_t{0});
             }
+            f->out.saves.clear();
+            f->out.refs.clear();
+        } else if (len > 0) {
+            // Every flight before this one succeeded, so the slab is durable up to here.
+            if (f->sync) out_.synced_upto = f->at + len;
+            c.bytes_written.fetch_add(len, std::memory_order_relaxed);
+        }
+        if (len > 0) {
             f->buffer.clear();
             if (spare_.size() < max_flights) spare_.push_back(std::move(f->buffer));
         }
@@ -171,7 +163,6 @@ void writer_actor::end_record(apply_request& out) {
     offsets_.clear();
     lengths_.clear();
     batch_.encode(buffer_, out_.synced_upto, offsets_, lengths_);
-    last_stated_ = out_.synced_upto;
     for (std::size_t i = 0; i < offsets_.size(); ++i)
         out.refs.push_back(value_ref{static_cast<std::uint32_t>(out_.id),
                                      static_cast<std::uint32_t>(record_at + offsets_[i]), lengths_[i]});
@@ -191,7 +182,6 @@ asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
         if (save->slab_id != out_.id) {
             end_record(out);
             co_await flush(out);
-            out = apply_request{};
             if (shared_->failed()) {
                 fail_save(std::move(save), make_error_code(errc::store_failed));
                 continue;
@@ -211,9 +201,6 @@ asio::awaitable<void> writer_actor::write_group(std::vector<save_ptr> group) {
 
 asio::awaitable<void> writer_actor::flush(apply_request& out) {
     if (buffer_.empty() && out.saves.empty() && out.opened.empty() && out.sealed.empty()) co_return;
-    // What the records in buffer_ state as synced, read before waiting: the acknowledger
-    // moves out_.synced_upto on meanwhile, past what these records say.
-    const std::uint64_t vouch = last_stated_;
     while (flights_.size() >= max_flights) co_await wait(wake_writer_);
     auto f = std::make_shared<flight>();
     f->out = std::move(out);
@@ -223,7 +210,6 @@ asio::awaitable<void> writer_actor::flush(apply_request& out) {
     } else {
         f->sync = shared_->opts.durability == durability::fsync;
         f->at = out_.end;
-        f->vouch = vouch;
         f->buffer.swap(buffer_);
         if (!spare_.empty()) {
             buffer_ = std::move(spare_.back());
@@ -321,7 +307,6 @@ asio::awaitable<error_code> writer_actor::rotate(std::uint64_t next_id,
     shared_->counters.bytes_written.fetch_add(header.size(), std::memory_order_relaxed);
     next.end = header.size();
     next.synced_upto = next.vouched_upto = next.end;
-    last_stated_ = next.end;
     segment_info info;
     info.handle = std::make_shared<slab_handle>(next.slab);
     info.min_generation = info.max_generation = next_id;

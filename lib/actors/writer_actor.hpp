@@ -37,8 +37,8 @@ struct output_slab_state {
     std::uint64_t id = 0;
     std::uint64_t end = 0;           // where the next record goes
     std::uint64_t synced_upto = 0;   // every byte below is durable
-    std::uint64_t vouched_upto = 0;  // below this, a record's synced_upto or a sync mark
-                                     // shows every record to be durable
+    std::uint64_t vouched_upto = 0;  // end of the header or of the last sync mark: when it
+                                     // is `end`, no record lacks a mark vouching for it
     std::uint64_t first_sequence = 0;  // from the slab header
     std::uint64_t records = 0;       // commit records in the slab
     std::uint64_t min_sequence = 0;  // of those records (0 when none)
@@ -65,7 +65,6 @@ private:
         apply_request out;
         std::vector<std::byte> buffer;  // the bytes being written; alive until completion
         std::uint64_t at = 0;           // slab offset of buffer
-        std::uint64_t vouch = 0;        // the synced_upto its last record states
         bool sync = false;
         bool done = false;              // the write completed, with `ec`
         error_code ec;
@@ -98,7 +97,6 @@ private:
     std::vector<std::byte> buffer_;       // the group's encoded records
     std::vector<std::vector<std::byte>> spare_;  // buffers of acknowledged flights, for reuse
     std::deque<std::shared_ptr<flight>> flights_;  // launched, not yet acknowledged, in order
-    std::uint64_t last_stated_ = 0;       // synced_upto stated by the newest encoded record
     bool broken_ = false;                 // a flight failed: every later one fails too
     boost::asio::steady_timer wake_acknowledger_;  // a flight was added or completed
     boost::asio::steady_timer wake_writer_;        // a flight was acknowledged
