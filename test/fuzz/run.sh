@@ -19,7 +19,7 @@ build=${FUGU_FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$build/build.ninja" ]; then
     CC=clang-14 CXX=clang++-14 meson setup "$build" -Dfuzz=true -Db_lundef=false \
-        -Dperf=false -Dtools=false -Dbuildtype=debugoptimized
+        -Dperf=false -Dtools=false -Dbuildtype=debugoptimized -Dcpp_args=-gline-tables-only
 fi
 ninja -C "$build" test/fuzz/fuzz_decoder test/fuzz/fuzz_recovery test/fuzz/fuzz_api
 

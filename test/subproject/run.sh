@@ -12,6 +12,9 @@ cp "$src/test/subproject/consumer/meson.build" "$src/test/subproject/consumer/ma
 mkdir -p "$work/subprojects/fugu"
 (cd "$src" && tar --exclude='./build*' --exclude='./.git' --exclude='./fugu-data' -cf - .) | tar -C "$work/subprojects/fugu" -xf -
 cd "$work"
-meson setup build -Dwarning_level=3 >/dev/null
+# buildtype=plain: no optimisation or debug info, only what a consumer's build needs to
+# prove (Fugu configures, compiles warning-free at level 3, links and runs as a subproject)
+# at half the compile time.
+meson setup build -Dwarning_level=3 -Dbuildtype=plain >/dev/null
 ninja -C build
 ./build/consumer
