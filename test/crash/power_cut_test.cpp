@@ -69,7 +69,7 @@ asio::awaitable<void> run_shape(asio::io_context& ctx, std::shared_ptr<fault_sto
 std::size_t image_hash(fault_storage& f) {
     std::size_t h = 0;
     auto listed = f.list();
-    REQUIRE(listed);
+    REQUIRE(listed.has_value());
     for (const auto& e : *listed) {
         auto c = f.contents(e.id, e.temporary);
         if (!c) continue;
