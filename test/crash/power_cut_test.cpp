@@ -68,7 +68,10 @@ asio::awaitable<void> run_shape(asio::io_context& ctx, std::shared_ptr<fault_sto
 // its id: list() is not an operation the fault counter numbers.
 std::size_t image_hash(fault_storage& f) {
     std::size_t h = 0;
+    // list() answers only while the storage is locked, as it is for an open store.
+    REQUIRE_FALSE(f.lock());
     auto listed = f.list();
+    f.unlock();
     REQUIRE(listed.has_value());
     for (const auto& e : *listed) {
         auto c = f.contents(e.id, e.temporary);
