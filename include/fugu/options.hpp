@@ -52,9 +52,10 @@ struct options {
     double slab_growth = 1.125;
 
     /// Compaction runs when the live key and value bytes fall below this share of the
-    /// bytes of all slabs (the output slab and the output of the merge about to start
-    /// included): space amplification (store_stats::space_amplification) stays at about
-    /// 1 / compaction_threshold. Default: 0.7. Range: 0.1 .. 0.95.
+    /// bytes of all slabs, the output slab included: space amplification
+    /// (store_stats::space_amplification) stays near 1 / compaction_threshold, plus the
+    /// output of a merge while its sources are still on disk. Default: 0.7.
+    /// Range: 0.1 .. 0.95.
     double compaction_threshold = 0.7;
 
     /// Run compaction in the background when the threshold is crossed; when false it

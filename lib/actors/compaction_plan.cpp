@@ -25,11 +25,12 @@ std::optional<compaction_plan> plan_compaction(std::span<const segment_load> seg
         size += s.size;
         payload += s.payload;
     }
+    if (!forced && static_cast<double>(payload) >= threshold * static_cast<double>(size))
+        return std::nullopt;
     const double max_run_bytes = max_run_share * static_cast<double>(size);
 
     std::optional<compaction_plan> best;
     double best_score = -1.0;
-    std::uint64_t best_out = 0;
     for (std::size_t first = 0; first < sealed; ++first) {
         std::uint64_t run_size = 0, run_live = 0;
         for (std::size_t n = 1; n <= max_compaction_run && first + n <= sealed; ++n) {
@@ -47,15 +48,9 @@ std::optional<compaction_plan> plan_compaction(std::span<const segment_load> seg
             if (score > best_score || (score == best_score && best && n > best->count)) {
                 best_score = score;
                 best = compaction_plan{first, n, first == 0};
-                best_out = out;
             }
         }
     }
-    // The merge's output shares the disk with its sources until they are deleted, so it
-    // counts: merging now keeps bytes on disk within payload / threshold all along.
-    if (!forced && best &&
-        static_cast<double>(payload) >= threshold * static_cast<double>(size + best_out))
-        return std::nullopt;
     return best;
 }
 

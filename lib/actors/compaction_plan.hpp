@@ -39,11 +39,9 @@ inline constexpr double max_run_share = 1.0 / 8;
 
 // REQUIRES: `segments` in generation order. Without `forced`, a merge is planned only when
 // the payload (key and value bytes) of all slabs, the output slab included, is below
-// `threshold` of their bytes on disk plus the chosen run's output: bytes on disk / live
-// bytes is the store's space amplification, the output slab's stale and framing bytes
-// count as much as any other, and a merge's output sits next to its sources until they
-// go, so starting the merge before that sum reaches the bound keeps the whole merge
-// within it. The run is the window
+// `threshold` of their bytes on disk: bytes on disk / live bytes is the store's space
+// amplification, and the output slab's stale and framing bytes count as much as any
+// other. The run is the window
 // of 1..max_compaction_run adjacent sealed slabs that frees the most bytes per live byte
 // copied (ties: the longer run, which also keeps the number of slabs down). A run must
 // free a real share of its size (min_gain_share): rewriting a slab that is already as

@@ -80,19 +80,6 @@ TEST_CASE("the output slab's bytes count toward the trigger", "[compaction]") {
     CHECK(p->first + p->count <= 2);
 }
 
-TEST_CASE("a merge starts early enough for its output to fit within the bound", "[compaction]") {
-    // 2,960,000 live bytes in 4,000,000 on disk is above 0.7, but the merge's output
-    // (about 600,000 bytes) will sit next to its source until the source goes.
-    std::vector<segment_load> s{{1, 1'000'000, 600'000, true, 560'000},
-                                {2, 3'000'000, 2'900'000, false, 2'400'000}};
-    auto p = plan_compaction(s, 0.7, false);
-    REQUIRE(p);
-    CHECK(p->first == 0);
-    // With that output counted the store is still within the bound: nothing to do yet.
-    s[1].payload = 2'800'000;
-    CHECK_FALSE(plan_compaction(s, 0.7, false));
-}
-
 TEST_CASE("a background run of several slabs reads at most a share of the store", "[compaction]") {
     // Four adjacent slabs, half stale: merged together they would shed the most per byte
     // copied (one header and seal instead of four), but they are half of the store.
