@@ -46,12 +46,16 @@ struct options {
     /// Default: 4 MiB. Range: 64 KiB .. 1 GiB.
     std::uint64_t base_slab_size = std::uint64_t{4} << 20;
 
-    /// The ratio `r` of that series. Default: 1.5. Range: 1.1 .. 4.
-    double slab_growth = 1.5;
+    /// The ratio `r` of that series. The output slab can reach (r - 1) times the rest of
+    /// the store and compaction cannot touch it until it is sealed, so a small r keeps the
+    /// unmergeable share of the store small. Default: 1.125. Range: 1.1 .. 4.
+    double slab_growth = 1.125;
 
-    /// Compaction runs when live bytes fall below this share of the bytes in sealed
-    /// slabs: the bound on space amplification is about 1 / compaction_threshold.
-    /// Default: 0.7. Range: 0.1 .. 0.95.
+    /// Compaction runs when the live key and value bytes fall below this share of the
+    /// bytes of all slabs, the output slab included: space amplification
+    /// (store_stats::space_amplification) stays near 1 / compaction_threshold, plus the
+    /// output of a merge while its sources are still on disk. Default: 0.7.
+    /// Range: 0.1 .. 0.95.
     double compaction_threshold = 0.7;
 
     /// Run compaction in the background when the threshold is crossed; when false it

@@ -96,7 +96,7 @@ asio::awaitable<void> compaction_actor::pass(bool forced) {
         // fixed framing (a merged slab's record headers are amortised over 64 KiB).
         const std::uint64_t encoded =
             s.live_bytes + s.live_entries * (format::put_entry_fixed_size + format::value_crc_size);
-        loads.push_back(segment_load{s.id, s.size_bytes, encoded, s.sealed});
+        loads.push_back(segment_load{s.id, s.size_bytes, encoded, s.sealed, s.live_bytes});
     }
     auto plan = plan_compaction(loads, shared_->opts.compaction_threshold, forced);
     if (!plan) co_return;

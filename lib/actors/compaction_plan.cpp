@@ -20,13 +20,14 @@ std::optional<compaction_plan> plan_compaction(std::span<const segment_load> seg
     while (sealed < segments.size() && segments[sealed].sealed) ++sealed;
     if (sealed == 0) return std::nullopt;
 
-    std::uint64_t size = 0, live = 0;
-    for (std::size_t i = 0; i < sealed; ++i) {
-        size += segments[i].size;
-        live += segments[i].live;
+    std::uint64_t size = 0, payload = 0;
+    for (const auto& s : segments) {
+        size += s.size;
+        payload += s.payload;
     }
-    if (!forced && static_cast<double>(live) >= threshold * static_cast<double>(size))
+    if (!forced && static_cast<double>(payload) >= threshold * static_cast<double>(size))
         return std::nullopt;
+    const double max_run_bytes = max_run_share * static_cast<double>(size);
 
     std::optional<compaction_plan> best;
     double best_score = -1.0;
@@ -35,6 +36,7 @@ std::optional<compaction_plan> plan_compaction(std::span<const segment_load> seg
         for (std::size_t n = 1; n <= max_compaction_run && first + n <= sealed; ++n) {
             run_size += segments[first + n - 1].size;
             run_live += segments[first + n - 1].live;
+            if (!forced && n > 1 && static_cast<double>(run_size) > max_run_bytes) break;
             // The output costs its live bytes plus a slab header and seal.
             const std::uint64_t out = run_live + slab_overhead;
             const std::uint64_t gain = run_size > out ? run_size - out : 0;
