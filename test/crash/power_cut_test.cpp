@@ -63,9 +63,9 @@ asio::awaitable<void> run_shape(asio::io_context& ctx, std::shared_ptr<fault_sto
     (void)clec;
 }
 
-// A fingerprint of every slab of an image, so identical images are counted once.
-// Identical images after different cuts are checked once. Every file counts, whatever
-// its id: list() is not an operation the fault counter numbers.
+// A fingerprint of every slab of an image, so identical images after different cuts are
+// checked once. Every file counts, whatever its id: list() is not an operation the fault
+// counter numbers.
 std::size_t image_hash(fault_storage& f) {
     std::size_t h = 0;
     // list() needs the storage locked, as an open store holds it; open locks it again.
