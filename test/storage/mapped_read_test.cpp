@@ -97,6 +97,27 @@ asio::awaitable<void> check_all(const fugu::snapshot& snap, int n, int round) {
     }
 }
 
+// Every 37th key through store::async_get, which reads without a snapshot.
+asio::awaitable<void> check_gets(fugu::store& st, int n, int round) {
+    for (int i = 0; i < n; i += 37) {
+        auto v = co_await st.async_get(key_of(i), asio::use_awaitable);
+        REQUIRE(v.has_value());
+        CHECK(*v == value_of(i, round));
+    }
+}
+
+// A store in `db` holding keys 0..n-1 of round 0, closed and opened again, so every slab
+// but the newest is sealed and reads map them.
+asio::awaitable<fugu::store> filled_and_reopened(const fs::path& db, int n) {
+    auto ex = co_await asio::this_coro::executor;
+    {
+        auto st = co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
+        co_await save_all(st, n, 0);
+        co_await st.async_close(asio::use_awaitable);
+    }
+    co_return co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
+}
+
 }  // namespace
 
 TEST_CASE("a slab map covers the file as mapped, and grows with it", "[storage][mapped]") {
@@ -144,11 +165,7 @@ TEST_CASE("options::mapped_reads = false maps nothing; reads go through the engi
         co_await save_all(st, 200, 0);
         auto snap = co_await st.async_snapshot(asio::use_awaitable);
         co_await check_all(snap, 200, 0);
-        for (int i = 0; i < 200; i += 37) {
-            auto v = co_await st.async_get(key_of(i), asio::use_awaitable);
-            REQUIRE(v.has_value());
-            CHECK(*v == value_of(i, 0));
-        }
+        co_await check_gets(st, 200, 0);
         const auto maps = mapped_paths();
         for (const auto& f : slab_files(db)) CHECK_FALSE(is_mapped(maps, f));
         co_await st.async_close(asio::use_awaitable);
@@ -161,14 +178,7 @@ TEST_CASE("a snapshot reads retired slabs through their maps; their maps go with
     const fs::path db = dir.path() / "db";
     constexpr int n = 600;
     run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        {
-            auto st = co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
-            co_await save_all(st, n, 0);
-            co_await st.async_close(asio::use_awaitable);
-        }
-        // Reopened, every slab but the newest is sealed: reads map them.
-        auto st = co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
+        auto st = co_await filled_and_reopened(db, n);
         const auto first_slabs = slab_files(db);
         REQUIRE(first_slabs.size() > 3);
         auto held = co_await st.async_snapshot(asio::use_awaitable);
@@ -188,11 +198,7 @@ TEST_CASE("a snapshot reads retired slabs through their maps; their maps go with
             auto now = co_await st.async_snapshot(asio::use_awaitable);
             co_await check_all(now, n, 1);
         }
-        for (int i = 0; i < n; i += 37) {
-            auto v = co_await st.async_get(key_of(i), asio::use_awaitable);
-            REQUIRE(v.has_value());
-            CHECK(*v == value_of(i, 1));
-        }
+        co_await check_gets(st, n, 1);
         // Released: the retired slabs are deleted, and no map of them is left.
         held = fugu::snapshot{};
         co_await st.async_compact(asio::use_awaitable);
@@ -220,13 +226,7 @@ TEST_CASE("damage to a mapped slab behind the store's back is corruption, never 
     const fs::path db = dir.path() / "db";
     constexpr int n = 200;
     run_coro([&](asio::io_context&) -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        {
-            auto st = co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
-            co_await save_all(st, n, 0);
-            co_await st.async_close(asio::use_awaitable);
-        }
-        auto st = co_await fugu::store::async_open(ex, db.string(), small_slabs(), asio::use_awaitable);
+        auto st = co_await filled_and_reopened(db, n);
         auto snap = co_await st.async_snapshot(asio::use_awaitable);
         co_await check_all(snap, n, 0);  // maps the slabs
         // Find the victim's value in the oldest slab and flip one of its bytes in place.
