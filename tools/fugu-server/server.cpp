@@ -48,13 +48,19 @@ asio::awaitable<void> server::reject(tcp::socket socket) {
     socket.close(ignored);
 }
 
-void server::connection_done(const std::shared_ptr<connection>& c) {
-    {
-        std::lock_guard l(mu_);
-        live_.erase(c);
-    }
-    shared_.counters.connected.fetch_sub(1);
-    asio::post(strand_, [this] { all_done_.cancel(); });
+void server::connection_done(std::shared_ptr<connection> c) {
+    // Everything happens on the strand, and the count drops last: run() ends (and serve()'s
+    // caller destroys this server and the shared state) as soon as it sees no connection,
+    // so nothing may touch either after that, not even the connection's destructor.
+    asio::post(strand_, [this, c = std::move(c)]() mutable {
+        {
+            std::lock_guard l(mu_);
+            live_.erase(c);
+        }
+        c.reset();
+        shared_.counters.connected.fetch_sub(1);
+        all_done_.cancel();
+    });
 }
 
 asio::awaitable<void> server::serve() {
@@ -89,7 +95,7 @@ asio::awaitable<void> server::run() {
             live_.insert(c);
         }
         if (stopping_.load()) c->stop();  // stop() may have missed it
-        asio::co_spawn(ex, c->run(), [this, c](std::exception_ptr e) {
+        asio::co_spawn(ex, c->run(), [this, c](std::exception_ptr e) mutable {
             if (e) {
                 try {
                     std::rethrow_exception(e);
@@ -97,7 +103,7 @@ asio::awaitable<void> server::run() {
                     std::fprintf(stderr, "fugu-server: connection ended by an error: %s\n", x.what());
                 }
             }
-            connection_done(c);
+            connection_done(std::move(c));
         });
     }
     // Every connection finishes what it is executing; idle ones were interrupted.

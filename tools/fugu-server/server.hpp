@@ -49,7 +49,7 @@ public:
 private:
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> reject(boost::asio::ip::tcp::socket socket);
-    void connection_done(const std::shared_ptr<connection>& c);
+    void connection_done(std::shared_ptr<connection> c);
 
     boost::asio::any_io_executor ex_;
     boost::asio::strand<boost::asio::any_io_executor> strand_;

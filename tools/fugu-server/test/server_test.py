@@ -42,6 +42,10 @@ class Server:
     def stop(self, sig=signal.SIGTERM, timeout=20):
         self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=timeout)
+        if rc != 0:
+            # What the server said on the way out is the only clue to a failed stop.
+            print("server exited with %d; its stderr:\n%s" % (rc, self.proc.stderr.read()),
+                  flush=True)
         self.proc.stdout.close()
         self.proc.stderr.close()
         return rc
