@@ -25,8 +25,8 @@ writer_actor::writer_actor(asio::any_io_executor ex,
     : strand_(asio::make_strand(ex)),
       shared_(std::move(shared)),
       out_(std::move(output)),
-      wake_acknowledger_(strand_),
-      wake_writer_(strand_),
+      wake_forwarder_(strand_, 1),
+      wake_writer_(strand_, 1),
       inbox_(strand_, 64),
       index_(index) {}
 
@@ -50,16 +50,21 @@ void writer_actor::record_failure(error_code ec,
 asio::awaitable<void> writer_actor::run() {
     using namespace asio::experimental::awaitable_operators;
     // Named before the co_await (GCC 12 and temporaries inside the expression).
-    auto both = gather() && acknowledge();
+    auto both = gather() && forward();
     co_await std::move(both);
 }
 
+void writer_actor::notify(wakeup& s) {
+    // Full means a wake-up is already pending: one is enough.
+    s.try_send(error_code{});
+}
+
 // A condition wait on the strand: the caller re-checks its condition after every wake-up,
-// and whoever changes the condition cancels the timer. Checking and starting the wait
-// happen in one step on the strand, so no wake-up is missed.
-asio::awaitable<void> writer_actor::wait(asio::steady_timer& t) {
-    t.expires_at(asio::steady_timer::time_point::max());
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+// and whoever changes the condition notifies. Checking and starting the wait happen in
+// one step on the strand, and a notification nobody waited for stays buffered, so no
+// wake-up is missed.
+asio::awaitable<void> writer_actor::wait(wakeup& s) {
+    co_await s.async_receive(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<void> writer_actor::drain() {
@@ -102,23 +107,23 @@ asio::awaitable<void> writer_actor::gather() {
             last->done = true;
             last->stop = std::move(stop);
             flights_.push_back(std::move(last));
-            wake_acknowledger_.cancel();
+            advance();
             co_return;
         }
     }
 }
 
-asio::awaitable<void> writer_actor::acknowledge() {
+void writer_actor::advance() {
     auto& c = shared_->counters;
-    for (;;) {
-        while (flights_.empty() || !flights_.front()->done) co_await wait(wake_acknowledger_);
+    while (!held_ && !flights_.empty() && flights_.front()->done) {
         std::shared_ptr<flight> f = std::move(flights_.front());
         flights_.pop_front();
-        wake_writer_.cancel();
+        notify(wake_writer_);
         if (f->stop) {
-            index_message out(std::move(*f->stop));
-            co_await index_.async_send(error_code{}, std::move(out), asio::use_awaitable);
-            co_return;
+            // The last message of all; forward() ends after sending it.
+            held_.emplace(std::move(*f->stop));
+            notify(wake_forwarder_);
+            return;
         }
         const std::size_t len = f->buffer.size();
         if (len > 0) {
@@ -150,9 +155,23 @@ asio::awaitable<void> writer_actor::acknowledge() {
         }
         if (f->out.saves.empty() && f->out.opened.empty() && f->out.sealed.empty()) continue;
         index_message msg(std::move(f->out));
-        // Without a wait when there is room: saves one trip through the scheduler each.
-        if (!index_.try_send(error_code{}, std::move(msg)))
-            co_await index_.async_send(error_code{}, std::move(msg), asio::use_awaitable);
+        // try_send leaves msg alone when it fails.
+        if (!index_.try_send(error_code{}, std::move(msg))) {
+            held_.emplace(std::move(msg));
+            notify(wake_forwarder_);
+        }
+    }
+}
+
+asio::awaitable<void> writer_actor::forward() {
+    for (;;) {
+        while (!held_) co_await wait(wake_forwarder_);
+        const bool stop = std::holds_alternative<stop_request>(*held_);
+        // held_ stays set while the send waits, so advance() keeps the order.
+        co_await index_.async_send(error_code{}, std::move(*held_), asio::use_awaitable);
+        held_.reset();
+        if (stop) co_return;
+        advance();
     }
 }
 
@@ -221,12 +240,13 @@ asio::awaitable<void> writer_actor::flush(apply_request& out) {
         auto done = [this, f](error_code ec) {
             f->ec = ec;
             f->done = true;
-            wake_acknowledger_.cancel();
+            advance();
         };
         out_.slab->async_write(f->at, f->buffer, f->sync, asio::bind_executor(strand_, std::move(done)));
     }
+    const bool done = f->done;
     flights_.push_back(std::move(f));
-    wake_acknowledger_.cancel();
+    if (done) advance();
 }
 
 asio::awaitable<void> writer_actor::mark_synced() {

@@ -8,10 +8,11 @@
 //
 // Group commits are pipelined: up to max_flights writes (each with its fdatasync) are in
 // flight at once, so the next group is written while the previous one is being synced.
-// Two coroutines share the strand: the writer gathers and launches groups, the
-// acknowledger takes them back strictly in the order they were launched and hands each to
-// the index actor only once its own write and fdatasync completed and every earlier group
-// succeeded.
+// Flights are acknowledged strictly in the order they were launched: each goes to the
+// index actor only once its own write and fdatasync completed and every earlier flight
+// succeeded. That happens in the write's completion handler itself (advance()), on the
+// strand, with no further trip through the scheduler; only when the index inbox is full
+// does a second coroutine, the forwarder, wait for room on advance()'s behalf.
 #pragma once
 
 #include "actors/messages.hpp"
@@ -19,7 +20,7 @@
 #include "store_shared.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
@@ -71,9 +72,20 @@ private:
         std::optional<stop_request> stop;  // the last flight: pass the stop on after it
     };
 
+    // A wake-up for a coroutine waiting on a condition of the strand's state. Buffered
+    // (one token), so a wakeup sent while nobody waits is not lost; a stale token only
+    // costs a spurious wake-up, after which the waiter re-checks its condition. Unlike a
+    // steady_timer used as a condition variable, it never enters the reactor.
+    using wakeup = boost::asio::experimental::channel<void(error_code)>;
+
     boost::asio::awaitable<void> gather();
-    boost::asio::awaitable<void> acknowledge();
-    boost::asio::awaitable<void> wait(boost::asio::steady_timer& t);
+    // Acknowledges, in launch order, every flight at the front that is done. Runs on the
+    // strand, from write completions and from flush(); never suspends.
+    void advance();
+    // Sends what advance() could not hand to a full index inbox, then resumes advance().
+    boost::asio::awaitable<void> forward();
+    static void notify(wakeup& s);
+    boost::asio::awaitable<void> wait(wakeup& s);
     // Waits until no group commit is in flight (before a rotation).
     boost::asio::awaitable<void> drain();
 
@@ -98,8 +110,11 @@ private:
     std::vector<std::vector<std::byte>> spare_;  // buffers of acknowledged flights, for reuse
     std::deque<std::shared_ptr<flight>> flights_;  // launched, not yet acknowledged, in order
     bool broken_ = false;                 // a flight failed: every later one fails too
-    boost::asio::steady_timer wake_acknowledger_;  // a flight was added or completed
-    boost::asio::steady_timer wake_writer_;        // a flight was acknowledged
+    // A message for the index actor that found its inbox full; advance() acknowledges
+    // nothing more until forward() has sent it (order is preserved).
+    std::optional<index_message> held_;
+    wakeup wake_forwarder_;               // held_ was set
+    wakeup wake_writer_;                  // a flight was acknowledged
     commit_batch batch_;                  // change sets of the record being gathered
     std::vector<std::uint32_t> offsets_, lengths_;  // of its values; reused
     inbox_channel<writer_message> inbox_;
