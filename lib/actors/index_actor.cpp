@@ -226,13 +226,10 @@ asio::awaitable<void> index_actor::run() {
             changed = true;
         }
         // Visible to every snapshot asked for from now on (applied_sequence is raised):
-        // the saves may complete. Dispatched, not posted: where the caller's executor is
-        // this thread's io_context its handler runs here and now (it usually just starts
-        // its next save), one trip through the scheduler less per save. Nothing of this
-        // turn is left half done while it runs.
+        // the saves may complete.
         for (auto& s : done) {
             const auto seq = s->sequence;
-            std::move(s->completion).complete_here(error_code{}, seq);
+            std::move(s->completion).complete(error_code{}, seq);
         }
         if (changed) ++unpublished_;
         // Publishing makes the next change copy every node it touches (the published

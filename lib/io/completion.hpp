@@ -65,23 +65,6 @@ public:
         work_.reset();
     }
 
-    // Runs the handler with `args` through its executor's own execute() as Asio's dispatch
-    // does: at once when this thread may run it there (a thread running that io_context;
-    // inside that strand), otherwise queued there. Saves the trip through the scheduler
-    // that complete() costs. REQUIRES: never called from the initiating function, and only
-    // where the caller can take arbitrary user code running first (its state consistent,
-    // no lock held). Inline runs through an io_context executor keep Asio's exception
-    // rule: the io_context captures the exception and rethrows it from run().
-    template <class... Args>
-    void complete_here(Args... args) && {
-        executor_type target = work_->get_executor();
-        auto call = [h = std::move(handler_), ... a = std::move(args)]() mutable {
-            std::move(h)(std::move(a)...);
-        };
-        boost::asio::execution::execute(target, std::move(call));
-        work_.reset();
-    }
-
 private:
     using executor_type = boost::asio::any_completion_executor;
 
