@@ -124,9 +124,9 @@ public:
 private:
     // A point read the way an application would write it: the non-blocking call first,
     // the async one only when it says would_block (counted, so the results say which path
-    // served the reads). A run of reads answered at once yields to the io_context every
-    // yield_every reads, so the writer and the other coroutines sharing its threads
-    // still get their turn.
+    // served the reads). Outside read-only runs, a run of reads answered at once yields to
+    // the io_context every yield_every reads, so the writer and the other coroutines
+    // sharing its threads still get their turn.
     asio::awaitable<std::optional<std::string>> read(const fugu::snapshot* view,
                                                      std::string_view key) {
         fugu::error_code ec = fugu::errc::would_block;
@@ -139,7 +139,10 @@ private:
         }
         if (ec) throw boost::system::system_error(ec);
         const auto n = sync_reads_.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (n % yield_every == 0) co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        // A read-only run (reads through a view) has nothing else on the io_context but
+        // its readers, one per thread: no one to yield to.
+        if (!view && n % yield_every == 0)
+            co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
         co_return v;
     }
 
