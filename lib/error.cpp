@@ -45,6 +45,8 @@ public:
                 return "the requested I/O engine is not available on this machine";
             case errc::invalid_option:
                 return "an option is outside its documented range";
+            case errc::would_block:
+                return "the value cannot be had without waiting; use the asynchronous call";
         }
         return "unknown fugu error " + std::to_string(ev);
     }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // fugu::snapshot and its key iteration, and the read path: index lookup in RAM, then the
 // value block, checked against its CRC before a byte is returned. The block comes from
-// the slab file's read-only map when it has one (copied, then checked, on the calling
-// thread), else from one positioned read through the slab. No actor is involved.
+// memory when it can (a slab file's read-only map, a memory slab: copied, then checked,
+// on the calling thread), else from one positioned read through the slab. No actor is
+// involved. snapshot::try_read is the same read, stopping with errc::would_block where
+// the async one would start the engine read.
 #include "snapshot_state.hpp"
 
 #include "format/format.hpp"
@@ -10,12 +12,13 @@
 #include "format/crc32c.hpp"
 #include "format/record.hpp"
 #include "io/completion.hpp"
-#include "storage/file_slab.hpp"
 
+#include <fugu/limits.hpp>
 #include <fugu/snapshot.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/system_executor.hpp>
 
 #include <cstring>
 #include <string>
@@ -82,6 +85,24 @@ key_range snapshot::keys_from(std::string_view start) const {
         key_iterator::state{state_, idx.lower_bound(start), idx.end()})));
 }
 
+std::optional<std::string> snapshot::try_read(std::string_view key, error_code& ec) const {
+    if (!state_) {
+        ec = make_error_code(errc::store_closed);
+        return std::nullopt;
+    }
+    return detail::try_read_version(state_->view(), *state_->shared(), key, nullptr, ec);
+}
+
+std::optional<std::string> snapshot::try_read(std::string_view key,
+                                              diagnostics& diag,
+                                              error_code& ec) const {
+    if (!state_) {
+        ec = make_error_code(errc::store_closed);
+        return std::nullopt;
+    }
+    return detail::try_read_version(state_->view(), *state_->shared(), key, &diag, ec);
+}
+
 namespace detail {
 
 fugu::snapshot snapshot_access::make(std::shared_ptr<snapshot_state> state) {
@@ -104,59 +125,100 @@ void async_read_impl(const std::shared_ptr<snapshot_state>& state,
     read_version(state->shared_view(), *state->shared(), std::move(key), diag, std::move(handler));
 }
 
+read_step read_in_memory(const version& v,
+                         const store_shared& shared,
+                         std::string_view key,
+                         diagnostics* diag) {
+    using value = std::optional<std::string>;
+    read_step r;
+    if (shared.closed.load(std::memory_order_acquire)) {
+        r.ec = make_error_code(errc::store_closed);
+        return r;
+    }
+    // No such key can have been saved (change_set refuses it).
+    if (key.size() > max_key_size) {
+        r.ec = make_error_code(errc::key_too_large);
+        return r;
+    }
+    auto ref = v.index.find(key);
+    if (!ref) return r;
+    auto seg = v.segments->find(ref->slab);
+    if (seg == v.segments->end()) {
+        // The index points at a slab this version does not hold: a bug, reported as
+        // corruption rather than served.
+        if (diag) diag->assign("index refers to slab " + std::to_string(ref->slab) + " not in use");
+        r.ec = make_error_code(errc::corruption);
+        return r;
+    }
+    const std::uint64_t at = ref->offset - format::value_crc_size;
+    const std::size_t len = ref->length + format::value_crc_size;
+    const slab_handle& handle = *seg->second;
+    // The version (held by the caller for this call) holds the slab, so its maps.
+    if (const copy_source* src = handle.copier()) {
+        // Copied first, then checked: the copy is what was verified and returned, whatever
+        // happens to the file meanwhile.
+        std::string out(len, '\0');
+        if (src->copy_now(at, std::span(reinterpret_cast<std::byte*>(out.data()), len))) {
+            const auto block =
+                std::span<const std::byte>(reinterpret_cast<const std::byte*>(out.data()), len);
+            const std::uint32_t stored = format::get_u32(block, 0);
+            if (format::crc32c_unmask(stored) !=
+                format::crc32c(out.data() + format::value_crc_size, ref->length)) {
+                const auto& name = handle.slab().name();
+                if (diag) {
+                    diag->assign("value checksum mismatch in " + name + " at offset " +
+                                     std::to_string(at),
+                                 name, at);
+                }
+                r.ec = make_error_code(errc::corruption);
+                return r;
+            }
+            out.erase(0, format::value_crc_size);
+            r.value = value(std::move(out));
+            return r;
+        }
+        r.buffer = std::move(out);  // the engine read fills it instead
+    }
+    r.io = &handle;
+    r.at = at;
+    r.len = len;
+    return r;
+}
+
+std::optional<std::string> try_read_version(const version& v,
+                                            const store_shared& shared,
+                                            std::string_view key,
+                                            diagnostics* diag,
+                                            error_code& ec) {
+    auto r = read_in_memory(v, shared, key, diag);
+    ec = r.io ? make_error_code(errc::would_block) : r.ec;
+    return std::move(r.value);
+}
+
 void read_version(const std::shared_ptr<const version>& ver,
                   const store_shared& shared,
                   std::string key,
                   diagnostics* diag,
                   value_handler handler) {
     using value = std::optional<std::string>;
-    if (shared.closed.load(std::memory_order_acquire)) {
-        pending_completion<value_handler>(std::move(handler), asio::system_executor())
-            .complete(make_error_code(errc::store_closed), value{});
+    auto step = read_in_memory(*ver, shared, key, diag);
+    if (!step.io) {
+        // Finished without I/O; the handler still runs later, never inside this call.
+        if (step.ec == errc::store_closed) {
+            pending_completion<value_handler>(std::move(handler), asio::system_executor())
+                .complete(step.ec, value{});
+        } else {
+            post_completion(shared.executor, std::move(handler), step.ec, std::move(step.value));
+        }
         return;
     }
     const auto& ex = shared.executor;
-    const auto& v = *ver;
-    auto ref = v.index.find(key);
-    if (!ref) {
-        pending_completion<value_handler>(std::move(handler), ex).complete(error_code{}, value{});
-        return;
-    }
-    auto seg = v.segments->find(ref->slab);
-    if (seg == v.segments->end()) {
-        // The index points at a slab this version does not hold: a bug, reported as
-        // corruption rather than served.
-        if (diag) diag->assign("index refers to slab " + std::to_string(ref->slab) + " not in use");
-        pending_completion<value_handler>(std::move(handler), ex)
-            .complete(make_error_code(errc::corruption), value{});
-        return;
-    }
-    const std::uint64_t at = ref->offset - format::value_crc_size;
-    const std::size_t len = ref->length + format::value_crc_size;
-    if (auto* fs = dynamic_cast<const file_slab*>(&seg->second->slab())) {
-        // The version (held by the caller for this call) holds the slab, so its maps.
-        if (auto block = fs->mapped(at, len); !block.empty()) {
-            // Copied first, then checked: the copy is what was verified and returned,
-            // whatever happens to the file meanwhile.
-            std::string out(ref->length, '\0');
-            std::memcpy(out.data(), block.data() + format::value_crc_size, out.size());
-            const std::uint32_t stored = format::get_u32(block, 0);
-            if (format::crc32c_unmask(stored) != format::crc32c(out.data(), out.size())) {
-                if (diag) {
-                    diag->assign("value checksum mismatch in " + fs->name() + " at offset " +
-                                     std::to_string(at),
-                                 fs->name(), at);
-                }
-                post_completion(ex, std::move(handler), make_error_code(errc::corruption), value{});
-                return;
-            }
-            post_completion(ex, std::move(handler), error_code{}, value(std::move(out)));
-            return;
-        }
-    }
-    std::shared_ptr<fugu::slab> slab = seg->second->shared_slab();
+    const std::uint64_t at = step.at;
+    const std::size_t len = step.len;
+    std::shared_ptr<fugu::slab> slab = step.io->shared_slab();
     // Heap-held so the buffer does not move while the read is in flight.
-    auto buf = std::make_unique<std::string>(len, '\0');
+    auto buf = std::make_unique<std::string>(std::move(step.buffer));
+    buf->resize(len);
     auto* data = reinterpret_cast<std::byte*>(buf->data());
     // The completion runs on the caller's executor, so the handler is called directly.
     auto target = asio::get_associated_executor(handler, ex);

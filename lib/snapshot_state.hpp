@@ -8,7 +8,11 @@
 
 #include <fugu/snapshot.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace fugu::detail {
 
@@ -25,6 +29,31 @@ private:
     std::shared_ptr<const version> version_;
     std::shared_ptr<store_shared> shared_;
 };
+
+// The part of a read that needs no I/O: the index lookup, then the value copied from
+// memory (a slab map, a memory slab) and checked. Either finished (ec and value; nullopt
+// without error when the key is absent) or, with `io` set, the block [at, at + len) of
+// that slab must be read through the engine. Shared by the async reads and the try_ ones.
+struct read_step {
+    error_code ec;
+    std::optional<std::string> value;
+    const slab_handle* io = nullptr;  // held by the version the caller holds
+    std::uint64_t at = 0;
+    std::size_t len = 0;
+    std::string buffer;  // when `io` is set: room for the block, if one was made already
+};
+
+read_step read_in_memory(const version& v,
+                         const store_shared& shared,
+                         std::string_view key,
+                         diagnostics* diag);
+
+// read_in_memory for the non-blocking calls: errc::would_block when the engine is needed.
+std::optional<std::string> try_read_version(const version& v,
+                                            const store_shared& shared,
+                                            std::string_view key,
+                                            diagnostics* diag,
+                                            error_code& ec);
 
 // Reads `key` from `v` (the body of snapshot::async_read, also used by store::async_get
 // on the newest readable version). The caller keeps `v` alive for the call.

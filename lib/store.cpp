@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The compiled bodies behind fugu::store's templates: open (recovery, then the actors),
-// save, snapshot, get, compact, close.
+// save, snapshot, get (async and try_), compact, close.
 #include "snapshot_state.hpp"
 #include "store_impl.hpp"
 
@@ -15,6 +15,16 @@
 namespace fugu {
 
 namespace asio = boost::asio;
+
+namespace detail {
+// The newest published version when it holds every save completed so far, else null
+// (also for a closed store): the one visibility rule of async_get and try_get.
+std::shared_ptr<const version> current_version(const store_impl& impl);
+std::optional<std::string> try_get_impl(const std::shared_ptr<store_impl>& impl,
+                                        std::string_view key,
+                                        diagnostics* diag,
+                                        error_code& ec);
+}  // namespace detail
 
 store::store() noexcept = default;
 store::store(std::shared_ptr<detail::store_impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -41,6 +51,16 @@ store::executor_type store::get_executor() const noexcept {
 }
 
 store_stats store::stats() const { return impl_ ? impl_->stats() : store_stats{}; }
+
+std::optional<std::string> store::try_get(std::string_view key, error_code& ec) const {
+    return detail::try_get_impl(impl_, key, nullptr, ec);
+}
+
+std::optional<std::string> store::try_get(std::string_view key,
+                                          diagnostics& diag,
+                                          error_code& ec) const {
+    return detail::try_get_impl(impl_, key, &diag, ec);
+}
 
 diagnostics store::failure() const { return impl_ ? impl_->shared()->failure() : diagnostics{}; }
 
@@ -151,6 +171,32 @@ void async_snapshot_impl(const std::shared_ptr<store_impl>& impl, snapshot_handl
     impl->take_snapshot(std::move(handler));
 }
 
+std::shared_ptr<const version> current_version(const store_impl& impl) {
+    if (!impl.is_open()) return nullptr;
+    // applied_sequence is raised before any save up to it completes, so a version at or
+    // past it holds every save completed before this call. Versions are published whole,
+    // so none holds part of a change set.
+    const auto& shared = *impl.shared();
+    auto v = shared.readable.load(std::memory_order_acquire);
+    if (v && v->sequence >= shared.applied_sequence.load(std::memory_order_acquire)) return v;
+    return nullptr;
+}
+
+std::optional<std::string> try_get_impl(const std::shared_ptr<store_impl>& impl,
+                                        std::string_view key,
+                                        diagnostics* diag,
+                                        error_code& ec) {
+    if (!impl || !impl->is_open()) {
+        ec = make_error_code(errc::store_closed);
+        return std::nullopt;
+    }
+    if (auto v = current_version(*impl)) return try_read_version(*v, *impl->shared(), key, diag, ec);
+    // The newest version lags a completed save: only the snapshots actor can give one that
+    // covers it, which is a wait.
+    ec = make_error_code(errc::would_block);
+    return std::nullopt;
+}
+
 void async_get_impl(const std::shared_ptr<store_impl>& impl,
                     std::string key,
                     diagnostics* diag,
@@ -162,15 +208,10 @@ void async_get_impl(const std::shared_ptr<store_impl>& impl,
     }
     // The newest published version, when it holds every completed save, is read at once:
     // no snapshot, no actor. Otherwise a snapshot then a read; the snapshot lives until the
-    // read completes. applied_sequence is raised before any save up to it completes, so a
-    // version at or past it holds every save completed before this call.
-    if (impl->is_open()) {
-        auto& shared = *impl->shared();
-        auto v = shared.readable.load(std::memory_order_acquire);
-        if (v && v->sequence >= shared.applied_sequence.load(std::memory_order_acquire)) {
-            read_version(v, *impl->shared(), std::move(key), diag, std::move(handler));
-            return;
-        }
+    // read completes.
+    if (auto v = current_version(*impl)) {
+        read_version(v, *impl->shared(), std::move(key), diag, std::move(handler));
+        return;
     }
     auto ex = impl->shared()->executor;
     auto then = [key = std::move(key), diag, handler = std::move(handler), ex](

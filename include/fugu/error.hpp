@@ -50,6 +50,10 @@ enum class errc : int {
     io_engine_unavailable,
     /// An option has a value outside its documented range.
     invalid_option,
+    /// A non-blocking call (snapshot::try_read, store::try_get) could not answer without
+    /// waiting: the value needs a read through the I/O engine, or a snapshot from the
+    /// store's actors. Nothing went wrong; make the asynchronous call instead.
+    would_block,
 };
 
 /// The category of fugu::errc. Its name is "fugu".

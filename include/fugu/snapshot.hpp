@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // fugu::snapshot: a consistent, read-only view of a store as of one sequence number.
-// Move-only. Its const members (contains, keys, async_read) may be used from any thread
-// at once without locking; the view never changes while held, whatever saves and
+// Move-only. Its const members (contains, keys, async_read, try_read) may be used from
+// any thread at once without locking; the view never changes while held, whatever saves and
 // compactions happen meanwhile. Destroying it releases what only it could see.
 #pragma once
 
@@ -97,7 +97,9 @@ public:
     /// Handler signature: void(error_code, std::optional<std::string>), nullopt when the
     /// key is absent. Errors: errc::corruption when the stored bytes fail their checksum
     /// (`diag` names file and offset; damaged bytes are never returned), the system error
-    /// of a failed read, errc::store_closed for an empty handle or a closed store.
+    /// of a failed read, errc::key_too_large for a key longer than fugu::max_key_size
+    /// (which no save can have stored), errc::store_closed for an empty handle or a
+    /// closed store.
     /// Executor: the handler runs on its associated executor.
     /// Per-operation cancellation: not supported.
     /// Object lifetimes: the key is copied at initiation; `diag` must outlive the operation.
@@ -123,6 +125,24 @@ public:
             },
             token, state_, std::string(key), &diag);
     }
+
+    /// Reads the value of `key` now, when that needs no I/O, else says so. The same read
+    /// as async_read up to the point where it would start a read through the I/O engine:
+    /// the index lookup, then the value copied from memory (the slab file's read-only map
+    /// with options::mapped_reads, or a memory_storage slab) and checked against its CRC.
+    /// Never waits for I/O or for the store's actors; safe from any thread, like
+    /// async_read.
+    ///
+    /// Returns the value, or nullopt with `ec` clear when the key is absent. Errors (in
+    /// `ec`, with nullopt): errc::would_block when the value has to be read through the
+    /// I/O engine (mapped_reads off, bytes not mapped yet, a storage of your own): call
+    /// async_read instead, it will succeed or fail on its own terms; errc::corruption
+    /// (`diag` names file and offset; damaged bytes are never returned);
+    /// errc::key_too_large; errc::store_closed for an empty handle or a closed store.
+    std::optional<std::string> try_read(std::string_view key, error_code& ec) const;
+    std::optional<std::string> try_read(std::string_view key,
+                                        diagnostics& diag,
+                                        error_code& ec) const;
 
 private:
     friend struct detail::snapshot_access;

@@ -3,7 +3,8 @@
 // any thread, including from several threads running one io_context at once; each
 // completes on its handler's associated executor (else the store's executor), never
 // inside the initiating call. An empty handle (default-constructed, moved-from, failed to
-// open, or closed) completes every operation with errc::store_closed.
+// open, or closed) completes every operation with errc::store_closed. try_get is the one
+// synchronous read: it answers at once or returns errc::would_block.
 #pragma once
 
 #include <fugu/change_set.hpp>
@@ -191,6 +192,26 @@ public:
             },
             token, impl_, std::string(key), &diag);
     }
+
+    /// Reads the value of `key` now, when that needs neither I/O nor the store's actors,
+    /// else says so: the synchronous counterpart of async_get, for the common case of a
+    /// value in memory (see snapshot::try_read). Safe from any thread; never waits.
+    ///
+    /// Visibility: the same rule as async_get's own fast path. It answers only from the
+    /// newest published version, and only when that version holds every save completed
+    /// so far, so the result reflects every save whose completion the caller has seen, and
+    /// never part of a change set. When the newest version lags a completed save (its
+    /// publication is pending in the store's actors), it does not wait:
+    /// errc::would_block, and async_get (which takes a snapshot) gives the answer.
+    ///
+    /// Returns the value, or nullopt with `ec` clear when the key is absent. Errors (in
+    /// `ec`, with nullopt): errc::would_block (call async_get), errc::corruption (`diag`
+    /// names file and offset), errc::key_too_large, errc::store_closed for an empty handle
+    /// or a closed store.
+    std::optional<std::string> try_get(std::string_view key, error_code& ec) const;
+    std::optional<std::string> try_get(std::string_view key,
+                                       diagnostics& diag,
+                                       error_code& ec) const;
 
     /// Runs one compaction pass now and completes when it is done (or when there was
     /// nothing worth merging). Handler signature: void(error_code).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "index/index.hpp"
+#include "storage/copy_source.hpp"
 
 #include <fugu/storage.hpp>
 
@@ -25,7 +26,8 @@ class slab_handle {
 public:
     using release_hook = std::function<void(std::uint64_t id)>;
 
-    explicit slab_handle(std::shared_ptr<fugu::slab> s) noexcept : slab_(std::move(s)) {}
+    explicit slab_handle(std::shared_ptr<fugu::slab> s) noexcept
+        : slab_(std::move(s)), copy_(dynamic_cast<const copy_source*>(slab_.get())) {}
     ~slab_handle() {
         if (on_release_) on_release_(slab_->id());
     }
@@ -34,12 +36,16 @@ public:
 
     fugu::slab& slab() const noexcept { return *slab_; }
     const std::shared_ptr<fugu::slab>& shared_slab() const noexcept { return slab_; }
+    // The slab's synchronous copy route, or null (a storage of the user's own). Looked up
+    // once here rather than with a dynamic_cast on every read.
+    const copy_source* copier() const noexcept { return copy_; }
 
     // REQUIRES: the caller holds a reference; called once, by the index actor.
     void retire(release_hook hook) { on_release_ = std::move(hook); }
 
 private:
     std::shared_ptr<fugu::slab> slab_;
+    const copy_source* copy_;
     release_hook on_release_;
 };
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "io/io_engine.hpp"
+#include "storage/copy_source.hpp"
 #include "storage/unique_fd.hpp"
 
 #include <fugu/storage.hpp>
@@ -21,12 +22,15 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <cstring>
 #include <span>
 #include <string>
 
 namespace fugu::detail {
 
-class file_slab final : public fugu::slab, public std::enable_shared_from_this<file_slab> {
+class file_slab final : public fugu::slab,
+                        public copy_source,
+                        public std::enable_shared_from_this<file_slab> {
 public:
     // `size` is the file's size when opened (0 for a new one); `path` is what name() says.
     file_slab(std::uint64_t id,
@@ -62,6 +66,14 @@ public:
         const mapping* m = map_.load(std::memory_order_acquire);
         if (m && offset + n <= m->length) return {m->base + offset, n};
         return map_more(offset, n);
+    }
+
+    // copy_source: the bytes from the map, when mapped() has them.
+    bool copy_now(std::uint64_t offset, std::span<std::byte> out) const noexcept override {
+        auto block = mapped(offset, out.size());
+        if (block.empty()) return false;
+        std::memcpy(out.data(), block.data(), out.size());
+        return true;
     }
 
 private:

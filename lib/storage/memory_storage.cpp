@@ -5,6 +5,7 @@
 #include <fugu/memory_storage.hpp>
 
 #include "io/completion.hpp"
+#include "storage/copy_source.hpp"
 #include "storage/posix_error.hpp"
 
 #include <boost/asio/system_executor.hpp>
@@ -27,7 +28,7 @@ struct slab_bytes {
 
 using slab_key = std::pair<std::uint64_t, bool>;  // id, temporary
 
-class memory_slab final : public slab {
+class memory_slab final : public slab, public detail::copy_source {
 public:
     memory_slab(std::uint64_t id,
                 std::shared_ptr<slab_bytes> data,
@@ -65,6 +66,15 @@ public:
             }
         }
         detail::pending_completion(std::move(handler), hop_).complete(error_code{}, n);
+    }
+
+    // The bytes are in RAM: copied under the slab's lock, like async_read does.
+    bool copy_now(std::uint64_t offset, std::span<std::byte> out) const noexcept override {
+        std::lock_guard guard(data_->mutex);
+        const auto& bytes = data_->bytes;
+        if (offset > bytes.size() || out.size() > bytes.size() - offset) return false;
+        std::memcpy(out.data(), bytes.data() + offset, out.size());
+        return true;
     }
 
     void async_sync(write_handler handler) override {

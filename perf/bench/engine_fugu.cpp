@@ -2,7 +2,8 @@
 // Fugu through its public API. The store runs on an io_context served by one thread from
 // open to close; a run spawns one coroutine per worker on it, so "64 in flight" is 64
 // coroutines on that one thread. Runs that ask for more threads (the read workloads) add
-// threads to the same io_context for their duration.
+// threads to the same io_context for their duration. Point reads try the non-blocking
+// call first (try_read / try_get) and co_await the async one only on would_block.
 #include "common.hpp"
 
 #include <fugu/fugu.hpp>
@@ -10,15 +11,21 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <latch>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 namespace asio = boost::asio;
 
@@ -84,6 +91,12 @@ public:
         done.wait();
         over = true;
         for (auto& t : extra) t.join();
+        // Which path served this run's reads (both zero for a run without reads).
+        const auto sync = sync_reads_.exchange(0), fallback = fallback_reads_.exchange(0);
+        last_reads_ = {sync, fallback};
+        if (sync + fallback > 0)
+            std::fprintf(stderr, "    fugu reads: %llu answered by try_read/try_get, %llu fell back to async\n",
+                         static_cast<unsigned long long>(sync), static_cast<unsigned long long>(fallback));
         if (first) std::rethrow_exception(first);
     }
 
@@ -103,10 +116,36 @@ public:
                 {"compactions", st.compactions},
                 {"group_commits", st.group_commits},
                 {"syncs", st.syncs},
-                {"io_engine", st.io_engine}};
+                {"io_engine", st.io_engine},
+                {"last_run_sync_reads", last_reads_.first},
+                {"last_run_fallback_reads", last_reads_.second}};
     }
 
 private:
+    // A point read the way an application would write it: the non-blocking call first,
+    // the async one only when it says would_block (counted, so the results say which path
+    // served the reads). Outside read-only runs, a run of reads answered at once yields to
+    // the io_context every yield_every reads, so the writer and the other coroutines
+    // sharing its threads still get their turn.
+    asio::awaitable<std::optional<std::string>> read(const fugu::snapshot* view,
+                                                     std::string_view key) {
+        fugu::error_code ec = fugu::errc::would_block;
+        std::optional<std::string> v;
+        if (!async_reads_only_) v = view ? view->try_read(key, ec) : store_.try_get(key, ec);
+        if (ec == fugu::errc::would_block) {
+            fallback_reads_.fetch_add(1, std::memory_order_relaxed);
+            if (view) co_return co_await view->async_read(key, asio::use_awaitable);
+            co_return co_await store_.async_get(key, asio::use_awaitable);
+        }
+        if (ec) throw boost::system::system_error(ec);
+        const auto n = sync_reads_.fetch_add(1, std::memory_order_relaxed) + 1;
+        // A read-only run (reads through a view) has nothing else on the io_context but
+        // its readers, one per thread: no one to yield to.
+        if (!view && n % yield_every == 0)
+            co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        co_return v;
+    }
+
     asio::awaitable<void> worker(stream& s, unsigned w) {
         auto ex = co_await asio::this_coro::executor;
         asio::steady_timer timer(ex);
@@ -139,17 +178,12 @@ private:
                 break;
             }
             case op_kind::get: {
-                std::optional<std::string> v;
-                if (view) {
-                    v = co_await view->async_read(key, asio::use_awaitable);
-                } else {
-                    v = co_await store_.async_get(key, asio::use_awaitable);
-                }
+                std::optional<std::string> v = co_await read(view ? &*view : nullptr, key);
                 if (!v || v->size() != o.value_size) s.miss();
                 break;
             }
             case op_kind::rmw: {
-                std::optional<std::string> v = co_await store_.async_get(key, asio::use_awaitable);
+                std::optional<std::string> v = co_await read(nullptr, key);
                 if (!v) s.miss();
                 fugu::change_set c;
                 c.put(key, value_of(o.key, o.version, o.value_size));
@@ -160,6 +194,17 @@ private:
             s.record(w, o.kind, clock_type::now() - t0, o.kind == op_kind::get ? 0 : o.count);
         }
     }
+
+    static constexpr std::uint64_t yield_every = 32;
+    // FUGU_BENCH_ASYNC_READS=1: every read through the async call, as before try_read
+    // existed, for A/B runs.
+    const bool async_reads_only_ = [] {
+        const char* e = std::getenv("FUGU_BENCH_ASYNC_READS");
+        return e && *e && *e != '0';
+    }();
+    std::atomic<std::uint64_t> sync_reads_{0};      // answered by try_read / try_get
+    std::atomic<std::uint64_t> fallback_reads_{0};  // would_block, then the async call
+    std::pair<std::uint64_t, std::uint64_t> last_reads_{0, 0};
 
     asio::io_context ctx_;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
