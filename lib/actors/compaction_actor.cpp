@@ -9,9 +9,7 @@
 #include "slab_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -26,24 +24,11 @@ namespace asio = boost::asio;
 namespace {
 // Compaction writes its output in pieces of this size (unsynced until the seal).
 constexpr std::size_t write_chunk = std::size_t{4} << 20;
-// Entries looked up between yields. The merge has its own thread, so the yields only let
-// released sources be deleted while a long merge runs.
-constexpr std::size_t entries_per_turn = 4096;
+// Entries looked up between yields. The reader serves whole 4 MiB chunks without
+// suspending, and the strand shares its thread with the savers: about half a millisecond
+// of index lookups, then the other actors get a turn.
+constexpr std::size_t entries_per_turn = 512;
 }  // namespace
-
-merge_thread::merge_thread()
-    : ctx_(std::make_shared<asio::io_context>(1)), work_(asio::make_work_guard(ctx_->get_executor())) {
-    // The thread holds the io_context too, for the detached case.
-    thread_ = std::thread([ctx = ctx_] { ctx->run(); });
-}
-
-merge_thread::~merge_thread() {
-    work_.reset();
-    if (thread_.get_id() == std::this_thread::get_id())
-        thread_.detach();
-    else
-        thread_.join();
-}
 
 compaction_actor::compaction_actor(asio::any_io_executor ex,
                                    std::shared_ptr<store_shared> shared,
@@ -115,12 +100,7 @@ asio::awaitable<void> compaction_actor::pass(bool forced) {
     }
     auto plan = plan_compaction(loads, shared_->opts.compaction_threshold, forced);
     if (!plan) co_return;
-    // On the merge thread; this loop waits, so the two never touch the members at once.
-    // `state` keeps the planned-from version alive, and only this strand drops it: index
-    // nodes are freed by whichever thread drops the last reference.
-    auto work = merge(state, *plan);
-    auto ec = co_await asio::co_spawn(worker_.executor(), std::move(work), asio::use_awaitable);
-    if (ec) {
+    if (auto ec = co_await merge(state, *plan)) {
         if (ec != asio::error::operation_aborted)
             shared_->set_compaction_error("compaction failed: " + ec.message());
     }
@@ -133,7 +113,7 @@ asio::awaitable<void> compaction_actor::pace(std::uint64_t bytes_written,
     // Wait until the bytes written so far fit the budget: an intentional throttle.
     const auto due = started + std::chrono::microseconds(bytes_written * 1'000'000 / rate);
     if (due <= std::chrono::steady_clock::now()) co_return;
-    asio::steady_timer t(co_await asio::this_coro::executor, due);
+    asio::steady_timer t(strand_, due);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
@@ -222,7 +202,7 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
             at += h.header.record_size();
             if (entries_this_turn >= entries_per_turn) {
                 entries_this_turn = 0;
-                co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                co_await asio::post(strand_, asio::use_awaitable);
                 delete_released();
             }
             if (builder.pending_bytes().size() >= write_chunk) {

@@ -4,12 +4,8 @@
 // still refers to, publishes it (written, sealed, synced, renamed, directory synced),
 // hands it to the index actor, and deletes each source once no version can read it. It
 // reads and writes through the slabs' I/O engine on its own strand, so saves and reads
-// never wait for it. A merge itself (reading the sources, checking their CRCs, looking
-// every entry up in the planned-from version, building the output's bytes) runs on a
-// thread the actor owns, so on a machine with a second core it does not take CPU from
-// the actors that serve saves; the actor's loop waits for it on strand_. The members are
-// used by one of the two at a time: by the merge while the loop waits for it, otherwise
-// on strand_. Others talk to it through inbox().
+// never wait for it. All members are used only on strand_; others talk to it through
+// inbox().
 #pragma once
 
 #include "actors/compaction_plan.hpp"
@@ -17,38 +13,15 @@
 #include "store_shared.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
-#include <thread>
 #include <vector>
 
 namespace fugu::detail {
-
-// One thread running a private io_context, for merges. Joined on destruction; if the
-// last reference to the store drops on that thread itself (only when the store's own
-// io_context is destroyed with a merge under way), it is detached instead and ends once
-// its io_context runs out of work, which it keeps alive until then.
-class merge_thread {
-public:
-    merge_thread();
-    ~merge_thread();
-    merge_thread(const merge_thread&) = delete;
-    merge_thread& operator=(const merge_thread&) = delete;
-
-    boost::asio::io_context::executor_type executor() const noexcept { return ctx_->get_executor(); }
-
-private:
-    std::shared_ptr<boost::asio::io_context> ctx_;
-    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-    std::thread thread_;
-};
 
 class compaction_actor {
 public:
@@ -81,7 +54,6 @@ private:
     boost::asio::awaitable<void> pace(std::uint64_t bytes_written,
                                       std::chrono::steady_clock::time_point started);
 
-    merge_thread worker_;  // first member: destroyed last, after anything that posts to it
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     std::shared_ptr<store_shared> shared_;
     inbox_channel<compaction_message> inbox_;
