@@ -6,6 +6,7 @@
 // oversized keys and damaged bytes get the same errors as the async reads; try_get from
 // a thread of its own during saves never misses one acknowledged before it started.
 #include "support/run_coro.hpp"
+#include "support/slab_files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_engine.hpp"
 
@@ -21,17 +22,12 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
 #include <thread>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace {
 
@@ -71,22 +67,28 @@ struct tally {
     int would_block = 0;
 };
 
-// Every key of the model's range through try_read and async_read: try_read either agrees
-// with the model (as async_read must) or says would_block.
+// A try_ call's result: it either agrees with the model (as the async call must) or says
+// would_block with no value.
+void check_try(const std::optional<std::string>& now, fugu::error_code ec,
+               const std::optional<std::string>& want, tally& t) {
+    if (ec == fugu::errc::would_block) {
+        CHECK_FALSE(now.has_value());
+        ++t.would_block;
+    } else {
+        REQUIRE_FALSE(ec);
+        CHECK(now == want);
+        ++t.answered;
+    }
+}
+
+// Every key of the model's range through try_read and async_read.
 asio::awaitable<void> check_snapshot(const fugu::snapshot& snap, const model& m, int keys, tally& t) {
     for (int i = 0; i < keys; ++i) {
         const auto k = key_of(i);
         const auto want = expected(m, k);
         fugu::error_code ec;
         auto now = snap.try_read(k, ec);
-        if (ec == fugu::errc::would_block) {
-            CHECK_FALSE(now.has_value());
-            ++t.would_block;
-        } else {
-            REQUIRE_FALSE(ec);
-            CHECK(now == want);
-            ++t.answered;
-        }
+        check_try(now, ec, want, t);
         auto later = co_await snap.async_read(k, asio::use_awaitable);
         CHECK(later == want);
     }
@@ -97,14 +99,7 @@ asio::awaitable<void> check_get(fugu::store& st, const model& m, const std::stri
     const auto want = expected(m, k);
     fugu::error_code ec;
     auto now = st.try_get(k, ec);
-    if (ec == fugu::errc::would_block) {
-        CHECK_FALSE(now.has_value());
-        ++t.would_block;
-    } else {
-        REQUIRE_FALSE(ec);
-        CHECK(now == want);
-        ++t.answered;
-    }
+    check_try(now, ec, want, t);
     auto later = co_await st.async_get(k, asio::use_awaitable);
     CHECK(later == want);
 }
@@ -308,27 +303,8 @@ TEST_CASE("try_read reports a damaged mapped value as corruption, never returns 
             REQUIRE(snap.try_read(key_of(victim), ec) == value_of(victim, 0));  // maps the slab
         }
         // Flip one byte of the victim's value in the file, under the live map.
-        std::vector<fs::path> slabs;
-        for (const auto& e : fs::directory_iterator(db))
-            if (e.path().filename().string().rfind("slab-", 0) == 0) slabs.push_back(e.path());
-        std::sort(slabs.begin(), slabs.end());
-        const fs::path file = slabs.at(0);
-        std::vector<char> bytes;
-        {
-            std::ifstream in(file, std::ios::binary);
-            bytes.assign(std::istreambuf_iterator<char>(in), {});
-        }
-        const std::string needle = value_of(victim, 0).substr(0, 30);
-        auto it = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
-        REQUIRE(it != bytes.end());
-        const auto at = static_cast<std::size_t>(it - bytes.begin()) + 100;
-        const char flipped = static_cast<char>(bytes[at] ^ 0x20);
-        {
-            const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-            REQUIRE(fd >= 0);
-            REQUIRE(::pwrite(fd, &flipped, 1, static_cast<off_t>(at)) == 1);
-            ::close(fd);
-        }
+        const fs::path file = fugu::test::slab_files(db).at(0);
+        const auto at = fugu::test::flip_byte_after(file, value_of(victim, 0).substr(0, 30), 100);
         for (int pass = 0; pass < 2; ++pass) {
             fugu::diagnostics diag;
             fugu::error_code ec;

@@ -7,6 +7,7 @@
 #include "storage/slab_await.hpp"
 #include "storage/storage_test_util.hpp"
 #include "support/run_coro.hpp"
+#include "support/slab_files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_engine.hpp"
 
@@ -22,18 +23,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using fugu::test::run_coro;
+using fugu::test::slab_files;
 
 std::string key_of(int i) {
     char k[17];
@@ -43,15 +41,6 @@ std::string key_of(int i) {
 
 std::string value_of(int i, int round) {
     return "value-" + std::to_string(round) + "-" + key_of(i) + std::string(900, 'a' + i % 26);
-}
-
-std::vector<fs::path> slab_files(const fs::path& dir) {
-    std::vector<fs::path> out;
-    for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.path().filename().string().rfind("slab-", 0) == 0) out.push_back(e.path());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 // Paths of this process's file maps, from /proc/self/maps (empty where there is none).
@@ -231,23 +220,8 @@ TEST_CASE("damage to a mapped slab behind the store's back is corruption, never 
         co_await check_all(snap, n, 0);  // maps the slabs
         // Find the victim's value in the oldest slab and flip one of its bytes in place.
         const auto victim = 3;
-        const std::string needle = value_of(victim, 0).substr(0, 30);
         const fs::path file = slab_files(db).at(0);
-        std::vector<char> bytes;
-        {
-            std::ifstream in(file, std::ios::binary);
-            bytes.assign(std::istreambuf_iterator<char>(in), {});
-        }
-        auto it = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
-        REQUIRE(it != bytes.end());
-        const auto at = static_cast<std::size_t>(it - bytes.begin()) + 100;
-        const char flipped = static_cast<char>(bytes[at] ^ 0x20);
-        {
-            const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-            REQUIRE(fd >= 0);
-            REQUIRE(::pwrite(fd, &flipped, 1, static_cast<off_t>(at)) == 1);
-            ::close(fd);
-        }
+        const auto at = fugu::test::flip_byte_after(file, value_of(victim, 0).substr(0, 30), 100);
         for (int pass = 0; pass < 2; ++pass) {
             fugu::diagnostics diag;
             auto [ec, v] = pass == 0
