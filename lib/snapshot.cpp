@@ -20,7 +20,8 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/system_executor.hpp>
 
-#include <cstring>
+#include <array>
+#include <span>
 #include <string>
 
 namespace fugu {
@@ -155,15 +156,16 @@ read_step read_in_memory(const version& v,
     const slab_handle& handle = *seg->second;
     // The version (held by the caller for this call) holds the slab, so its maps.
     if (const copy_source* src = handle.copier()) {
-        // Copied first, then checked: the copy is what was verified and returned, whatever
-        // happens to the file meanwhile.
-        std::string out(len, '\0');
-        if (src->copy_now(at, std::span(reinterpret_cast<std::byte*>(out.data()), len))) {
-            const auto block =
-                std::span<const std::byte>(reinterpret_cast<const std::byte*>(out.data()), len);
-            const std::uint32_t stored = format::get_u32(block, 0);
-            if (format::crc32c_unmask(stored) !=
-                format::crc32c(out.data() + format::value_crc_size, ref->length)) {
+        // The CRC and the value copied apart, so the value lands where it is returned;
+        // copied first, then checked: the copy is what was verified and returned,
+        // whatever happens to the file meanwhile.
+        std::array<std::byte, format::value_crc_size> crc;
+        std::string out(ref->length, '\0');
+        if (src->copy_now(at, crc) &&
+            (out.empty() || src->copy_now(at + format::value_crc_size,
+                                          std::as_writable_bytes(std::span(out))))) {
+            const std::uint32_t stored = format::get_u32(crc, 0);
+            if (format::crc32c_unmask(stored) != format::crc32c(out.data(), out.size())) {
                 const auto& name = handle.slab().name();
                 if (diag) {
                     diag->assign("value checksum mismatch in " + name + " at offset " +
@@ -173,11 +175,9 @@ read_step read_in_memory(const version& v,
                 r.ec = make_error_code(errc::corruption);
                 return r;
             }
-            out.erase(0, format::value_crc_size);
             r.value = value(std::move(out));
             return r;
         }
-        r.buffer = std::move(out);  // the engine read fills it instead
     }
     r.io = &handle;
     r.at = at;
@@ -217,8 +217,7 @@ void read_version(const std::shared_ptr<const version>& ver,
     const std::size_t len = step.len;
     std::shared_ptr<fugu::slab> slab = step.io->shared_slab();
     // Heap-held so the buffer does not move while the read is in flight.
-    auto buf = std::make_unique<std::string>(std::move(step.buffer));
-    buf->resize(len);
+    auto buf = std::make_unique<std::string>(len, '\0');
     auto* data = reinterpret_cast<std::byte*>(buf->data());
     // The completion runs on the caller's executor, so the handler is called directly.
     auto target = asio::get_associated_executor(handler, ex);

@@ -40,7 +40,6 @@ struct read_step {
     const slab_handle* io = nullptr;  // held by the version the caller holds
     std::uint64_t at = 0;
     std::size_t len = 0;
-    std::string buffer;  // when `io` is set: room for the block, if one was made already
 };
 
 read_step read_in_memory(const version& v,
