@@ -14,7 +14,9 @@ store_impl::store_impl(std::shared_ptr<store_shared> shared, recovery_result sta
     : shared_(std::move(shared)),
       snapshots_(shared_->executor, shared_, nullptr),
       index_(shared_->executor, shared_, std::move(start.index), snapshots_.inbox()),
-      compaction_(shared_->executor, shared_, index_.inbox()),
+      compaction_(shared_->opts.compaction_executor ? shared_->opts.compaction_executor
+                                                    : shared_->executor,
+                  shared_, index_.inbox()),
       writer_(shared_->executor, shared_, std::move(start.output), index_.inbox()),
       allocation_(shared_->executor, shared_, start.allocation, writer_.inbox()),
       gate_drained_(shared_->executor, 1) {

@@ -176,3 +176,33 @@ TEST_CASE("held snapshots read right across compactions on four threads", "[conc
     CHECK(progress.snapshots > 0);
     CHECK(out.stats.compactions > 0);
 }
+
+TEST_CASE("held snapshots read right across compactions run on a thread of their own",
+          "[concurrency][engine]") {
+    // options::compaction_executor: merges walk the index and read, check and re-encode
+    // slabs on another thread while four threads save, read and take snapshots.
+    asio::io_context compaction_ctx;
+    auto work = asio::make_work_guard(compaction_ctx);
+    std::thread compaction_thread([&] { compaction_ctx.run(); });
+    fugu::options o;
+    o.io_engine = fugu::test::test_engine();
+    o.durability = fugu::durability::os_buffered;
+    o.base_slab_size = 64 << 10;
+    o.compaction_threshold = 0.9;
+    o.compaction_executor = compaction_ctx.get_executor();
+    shared_progress progress;
+    workload wl;
+    wl.saves_per_writer = 400;
+    wl.padding = 1000;
+    wl.compact_between_reads = true;
+    auto out = run_workload(wl, o, progress);
+    work.reset();
+    compaction_thread.join();
+    REQUIRE(out.finished);
+    std::printf("concurrency+compaction thread: snapshots=%d compactions=%llu violations=%d\n",
+                progress.snapshots.load(),
+                static_cast<unsigned long long>(out.stats.compactions), progress.violations.load());
+    CHECK(progress.violations == 0);
+    CHECK(progress.snapshots > 0);
+    CHECK(out.stats.compactions > 0);
+}

@@ -2,6 +2,8 @@
 // Options for opening a store. A plain value type; every field has a safe default.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <cstddef>
 #include <cstdint>
 
@@ -65,6 +67,14 @@ struct options {
     /// Most bytes per second compaction writes, so foreground latency stays flat;
     /// 0 = unlimited. Default: 0.
     std::uint64_t compaction_rate_limit = 0;
+
+    /// Where the compaction actor runs: its strand is made on this executor. Empty (the
+    /// default) means the store's own executor, so a store served by one thread does all
+    /// its work on that thread. Give it the executor of another thread (an io_context or
+    /// thread_pool of its own) and a merge's reading, checking and re-encoding run beside
+    /// the saves instead of between them; only the index updates that move entries to the
+    /// merged slab stay with the store. It must keep running until the store is closed.
+    boost::asio::any_io_executor compaction_executor;
 
     /// Change sets that may wait for the writer before async_save waits for room
     /// (backpressure). Default: 4096. Range: 1 .. 1,000,000.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "actors/compaction_actor.hpp"
 
+#include "actors/live_scan.hpp"
 #include "actors/merge_builder.hpp"
 #include "actors/version.hpp"
 #include "format/record.hpp"
@@ -28,6 +29,9 @@ constexpr std::size_t write_chunk = std::size_t{4} << 20;
 // suspending, and the strand shares its thread with the savers: about half a millisecond
 // of index lookups, then the other actors get a turn.
 constexpr std::size_t entries_per_turn = 512;
+// Index entries walked between yields: a walk reads them in order, far faster than
+// lookups, so about the same time per turn.
+constexpr std::size_t walk_slice = 16384;
 }  // namespace
 
 compaction_actor::compaction_actor(asio::any_io_executor ex,
@@ -117,18 +121,18 @@ asio::awaitable<void> compaction_actor::pace(std::uint64_t bytes_written,
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<error_code> compaction_actor::merge(const published_state& state,
+asio::awaitable<error_code> compaction_actor::merge(published_state& state,
                                                     const compaction_plan& plan) {
     const auto& segs = state.stats.segments;
-    const version& v = *state.latest;
+    const std::shared_ptr<const segment_table> table = state.latest->segments;
     const auto started = std::chrono::steady_clock::now();
 
     // The sources, oldest first, with their slabs.
     std::vector<std::shared_ptr<slab_handle>> sources;
     std::uint64_t first_sequence = ~std::uint64_t{0};
     for (std::size_t i = plan.first; i < plan.first + plan.count; ++i) {
-        auto it = v.segments->find(static_cast<std::uint32_t>(segs[i].id));
-        if (it == v.segments->end()) co_return make_error_code(errc::corruption);
+        auto it = table->find(static_cast<std::uint32_t>(segs[i].id));
+        if (it == table->end()) co_return make_error_code(errc::corruption);
         sources.push_back(it->second);
         std::array<std::byte, format::slab_header_size> hb{};
         auto r = co_await read_at(it->second->slab(), 0, hb);
@@ -159,11 +163,28 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
                                            header_bytes.data(), format::slab_header_size));
     merge_builder builder(static_cast<std::uint32_t>(id), std::move(header_bytes));
 
+    // Which source entries are live: one ordered walk of the version's index lists them
+    // per source, by offset, numbered in key order (see live_scan.hpp).
+    std::vector<std::uint32_t> source_ids;
+    for (const auto& src : sources) source_ids.push_back(static_cast<std::uint32_t>(src->slab().id()));
+    live_scan walk(state.latest->index, source_ids);
+    while (!walk.step(walk_slice)) {
+        co_await asio::post(strand_, asio::use_awaitable);
+        if (shared_->closing.load()) co_return abandon(asio::error::operation_aborted);
+    }
+    builder.expect_moves(walk.count());
+    // The walk was the last use of the version's index. Every node the saves copied since
+    // it was published is this version's alone, and the longer it is held the more of
+    // them there are: let it go now rather than at the end of the merge.
+    state.latest.reset();
+
     std::size_t entries_this_turn = 0;
-    for (const auto& src : sources) {
-        fugu::slab& s = src->slab();
+    for (std::size_t si = 0; si < sources.size(); ++si) {
+        fugu::slab& s = sources[si]->slab();
         const auto sid = static_cast<std::uint32_t>(s.id());
         slab_reader reader(s);
+        live_scan::cursor live = walk.live_in(si);
+        bool missing = false;  // the index points into this source where no put is
         std::uint64_t at = format::slab_header_size;
         while (at < reader.size()) {
             if (shared_->closing.load()) co_return abandon(asio::error::operation_aborted);
@@ -187,17 +208,20 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
                 if constexpr (std::is_same_v<T, format::put_view>) {
                     const value_ref ref{sid, static_cast<std::uint32_t>(body_at + e.value_offset_in_body),
                                         e.value_length};
-                    // Live only if the version we plan from still points exactly here.
-                    if (v.index.find(e.key) == std::optional<value_ref>(ref)) {
-                        const char* p = reinterpret_cast<const char*>(body->data()) + e.value_offset_in_body;
-                        builder.add_put(e.key, std::string_view(p, e.value_length), ref);
+                    const char* p = reinterpret_cast<const char*>(body->data()) + e.value_offset_in_body;
+                    // Live only if the version we plan from still points exactly here. Entries
+                    // come in offset order, as does the walk's list of live ones.
+                    if (!live.done() && live.offset() < ref.offset) missing = true;
+                    if (!live.done() && live.offset() == ref.offset) {
+                        builder.add_put(e.key, std::string_view(p, e.value_length), ref, live.rank());
+                        live.advance();
                     }
                 } else if (!plan.drop_tombstones) {
                     builder.add_remove(e.key);
                 }
             };
             auto st = format::decode_commit_body(h.header, *body, visit);
-            if (!st.ok()) co_return abandon(make_error_code(errc::corruption));
+            if (!st.ok() || missing) co_return abandon(make_error_code(errc::corruption));
             if (auto ec = builder.end_change_set(h.header.sequence)) co_return abandon(ec);
             at += h.header.record_size();
             if (entries_this_turn >= entries_per_turn) {
@@ -212,6 +236,8 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
                 co_await pace(builder.pending_offset(), started);
             }
         }
+        // Every live entry the walk found in this source must have been read.
+        if (!live.done()) co_return abandon(make_error_code(errc::corruption));
     }
     if (auto ec = builder.flush()) co_return abandon(ec);
 
@@ -236,8 +262,8 @@ asio::awaitable<error_code> compaction_actor::merge(const published_state& state
     if (shared_->opts.durability == durability::os_buffered) {
         for (const auto& s : segs) {
             if (s.sealed) continue;
-            auto it = v.segments->find(static_cast<std::uint32_t>(s.id));
-            if (it == v.segments->end()) continue;
+            auto it = table->find(static_cast<std::uint32_t>(s.id));
+            if (it == table->end()) continue;
             if (auto ec = co_await sync_slab(it->second->slab())) co_return abandon(ec);
         }
     }

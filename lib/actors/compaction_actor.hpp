@@ -49,7 +49,8 @@ private:
     boost::asio::awaitable<void> pass(bool forced);
     // The published state still lists a source of a merge this actor handed over.
     bool behind(const published_state& state) const;
-    boost::asio::awaitable<error_code> merge(const published_state& state,
+    // Drops state.latest as soon as it has no more use for its index.
+    boost::asio::awaitable<error_code> merge(published_state& state,
                                              const compaction_plan& plan);
     boost::asio::awaitable<void> pace(std::uint64_t bytes_written,
                                       std::chrono::steady_clock::time_point started);

@@ -20,9 +20,15 @@ void merge_builder::mark_written() noexcept {
     buf_.clear();
 }
 
-void merge_builder::add_put(std::string_view key, std::string_view value, value_ref from) {
+void merge_builder::expect_moves(std::size_t n) {
+    moves_.assign(n, moved_entry{});
+    ranked_ = true;
+}
+
+void merge_builder::add_put(std::string_view key, std::string_view value, value_ref from,
+                            std::uint32_t rank) {
     staged_puts_.push_back({staged_data_.size(), key.size(), staged_data_.size() + key.size(),
-                            value.size(), from});
+                            value.size(), from, rank});
     staged_data_.append(key);
     staged_data_.append(value);
 }
@@ -91,7 +97,10 @@ error_code merge_builder::flush() {
         m.from = puts_[i].from;
         m.to = value_ref{output_id_, static_cast<std::uint32_t>(record_at + offsets[i]),
                          puts_[i].from.length};
-        moves_.push_back(m);
+        if (ranked_)
+            moves_[puts_[i].rank] = m;
+        else
+            moves_.push_back(m);
     }
     if (!records_) min_seq_ = sequence_;
     max_seq_ = sequence_;

@@ -22,9 +22,14 @@ public:
     // Starts the output with its already encoded slab header.
     merge_builder(std::uint32_t output_id, std::vector<std::byte> header);
 
+    // Moves are listed in the order puts are added, unless this is called first: then
+    // each put names its place (a rank below n) and moves() has exactly n slots.
+    void expect_moves(std::size_t n);
+
     // A put whose value is the newest version of `key` (it lived at `from`), or a
     // tombstone, of the source commit record being read.
-    void add_put(std::string_view key, std::string_view value, value_ref from);
+    void add_put(std::string_view key, std::string_view value, value_ref from,
+                 std::uint32_t rank = 0);
     void add_remove(std::string_view key);
     // Ends that source record, whose sequence is `sequence` (calls come in sequence order).
     // Its entries stay together in one output record, so every output record has a
@@ -50,6 +55,7 @@ private:
     struct pending_put {
         std::size_t key_at, key_len, value_at, value_len;
         value_ref from;
+        std::uint32_t rank;
     };
     struct pending_remove {
         std::size_t key_at, key_len;
@@ -61,6 +67,7 @@ private:
     std::uint64_t records_ = 0, min_seq_ = 0, max_seq_ = 0;
     std::string keys_;
     std::vector<moved_entry> moves_;
+    bool ranked_ = false;
 
     // The record being gathered: its key and value bytes, entries and sequence.
     std::string data_;

@@ -4,6 +4,9 @@
 // children that overflow or underflow. Recursion is as deep as the tree is high.
 #include "index/index_builder.hpp"
 
+#include <boost/container/small_vector.hpp>
+
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -130,11 +133,22 @@ void index_builder::remove_below(node& n, std::string_view key) {
 }
 
 bool index_builder::replace_if(std::string_view key, value_ref expected, value_ref replacement) {
-    const std::optional<value_ref> current = find(key);
-    if (!current || *current != expected) return false;
-    node* n = own_root();
-    while (!n->is_leaf()) n = own_child(*n, n->route(key));
-    n->set_value(n->lower_bound(key), replacement);
+    // One descent that reads, remembering the route, then copies shared nodes along that
+    // route only when the entry is still as compaction read it: moves of a merge that
+    // later saves made stale copy nothing.
+    if (!root_) return false;
+    boost::container::small_vector<std::uint32_t, 8> route;
+    const node* n = root_;
+    while (!n->is_leaf()) {
+        const std::size_t i = n->route(key);
+        route.push_back(static_cast<std::uint32_t>(i));
+        n = n->child(i);
+    }
+    const std::size_t pos = n->lower_bound(key);
+    if (!n->holds(pos, key) || n->value(pos) != expected) return false;
+    node* m = own_root();
+    for (auto i : route) m = own_child(*m, i);
+    m->set_value(pos, replacement);
     return true;
 }
 

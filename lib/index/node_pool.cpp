@@ -6,6 +6,7 @@
 #include "index/node.hpp"
 
 #include <array>
+#include <mutex>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -51,6 +52,20 @@ void unpoison(void* block, std::size_t size) noexcept {
 #endif
 }
 
+// Blocks a thread's list had no room for. Versions are often let go on another thread
+// than the one that copies nodes (compaction holds one while it walks, on its own
+// executor): without this, every block freed there went back to malloc while the index's
+// thread asked malloc for as many new ones, and both paid for it in arena locks and page
+// faults. The depot is bounded (leaves: 16 MiB) and touched in batches.
+struct depot_type {
+    std::mutex mu;
+    std::array<free_block*, 2> head{};
+    std::array<std::size_t, 2> count{};
+};
+constexpr std::array<std::size_t, 2> depot_limit = {8192, 256};
+constexpr std::size_t depot_batch = 256;
+depot_type depot;
+
 struct thread_pool {
     std::array<free_block*, 2> head{};
     std::array<std::size_t, 2> count{};
@@ -81,6 +96,19 @@ thread_pool::~thread_pool() {
 void* take_node_block(std::size_t size) {
     if (!pool_closed) {
         const std::size_t l = list_of(size);
+        if (!pool.head[l]) {
+            // Refill from the depot: up to depot_batch blocks under one lock.
+            std::lock_guard lock(depot.mu);
+            for (std::size_t n = 0; n < depot_batch && depot.head[l]; ++n) {
+                // Only the link of a pooled block is readable (see poison()).
+                free_block* b = depot.head[l];
+                depot.head[l] = b->next;
+                --depot.count[l];
+                b->next = pool.head[l];
+                pool.head[l] = b;
+                ++pool.count[l];
+            }
+        }
         if (free_block* b = pool.head[l]) {
             pool.head[l] = b->next;
             --pool.count[l];
@@ -94,11 +122,19 @@ void* take_node_block(std::size_t size) {
 void give_node_block(void* block, std::size_t size) noexcept {
     if (!pool_closed) {
         const std::size_t l = list_of(size);
+        auto* b = static_cast<free_block*>(block);
         if (pool.count[l] < list_limit[l]) {
-            auto* b = static_cast<free_block*>(block);
             b->next = pool.head[l];
             pool.head[l] = b;
             ++pool.count[l];
+            poison(b, size);
+            return;
+        }
+        std::lock_guard lock(depot.mu);
+        if (depot.count[l] < depot_limit[l]) {
+            b->next = depot.head[l];
+            depot.head[l] = b;
+            ++depot.count[l];
             poison(b, size);
             return;
         }

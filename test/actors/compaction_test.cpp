@@ -14,6 +14,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -43,12 +44,20 @@ fugu::options compacting(fugu::options o) {
     return o;
 }
 
-void long_workload(fugu::test::backing b) {
+// With `own_thread`, compaction runs on an io_context of its own served by another
+// thread (options::compaction_executor), as an application that wants merges beside its
+// saves would run it.
+void long_workload(fugu::test::backing b, bool own_thread = false) {
     fugu::test::store_home home(b);
     std::mt19937 rng(42);
     model m;
+    asio::io_context compaction_ctx;
+    auto compaction_work = asio::make_work_guard(compaction_ctx);
+    std::thread compaction_thread;
+    if (own_thread) compaction_thread = std::thread([&] { compaction_ctx.run(); });
     run_coro([&](asio::io_context&) -> asio::awaitable<void> {
         auto opts = compacting(home.options());
+        if (own_thread) opts.compaction_executor = compaction_ctx.get_executor();
         auto st = co_await home.open(opts);
         std::vector<std::pair<fugu::snapshot, model>> held;
         // The store counts since its open, so the counts of each opening are added up.
@@ -108,6 +117,8 @@ void long_workload(fugu::test::backing b) {
         REQUIRE(co_await read_all(st) == m);
         co_await st.async_close(asio::use_awaitable);
     });
+    compaction_work.reset();
+    if (compaction_thread.joinable()) compaction_thread.join();
 }
 
 }  // namespace
@@ -120,6 +131,11 @@ TEST_CASE("random overwrites and removes under continuous compaction match a mod
 TEST_CASE("random overwrites and removes under continuous compaction match a model (files)",
           "[compaction][engine]") {
     long_workload(fugu::test::backing::files);
+}
+
+TEST_CASE("the model workload with compaction on a thread of its own (files)",
+          "[compaction][engine][concurrency]") {
+    long_workload(fugu::test::backing::files, true);
 }
 
 TEST_CASE("removed keys stay removed through merges from and not from the oldest slab",

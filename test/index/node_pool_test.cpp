@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The node block pool: a freed block serves the next node made on the same thread, each
-// thread's lists stay bounded, and nodes freed on a thread other than the builder's end
-// up in that thread's lists (and are freed when it exits; LeakSanitizer would see it).
+// thread's lists stay bounded, nodes freed on a thread other than the builder's end up in
+// that thread's lists (and are freed when it exits; LeakSanitizer would see it), and what
+// a thread's lists have no room for goes to a shared depot other threads refill from.
 #include "index/index.hpp"
 #include "index/node.hpp"
 #include "index/node_pool.hpp"
@@ -16,34 +17,52 @@ using fugu::detail::node;
 using fugu::detail::pooled_node_blocks;
 
 TEST_CASE("a released node's block is reused by the next node of its size", "[index]") {
-    // A fresh thread starts with empty lists, whatever other tests left in this one's.
-    std::size_t empty = 1, after_release = 0, after_make = 1, inner_after = 1;
+    // Counts are compared before and after each step: an empty list refills from the
+    // shared depot, whatever other tests left there.
+    std::size_t released = 0, made = 0;
     bool same_leaf = false, other_size = true, fresh_state = false;
     std::thread([&] {
-        empty = pooled_node_blocks();
         node* a = node::make(0);
         void* const where = a;
+        const std::size_t before_release = pooled_node_blocks();
         release(a);
-        after_release = pooled_node_blocks();
+        released = pooled_node_blocks() - before_release;
         // An inner node does not take a leaf block.
         node* inner = node::make(1);
         other_size = static_cast<void*>(inner) == where;
-        inner_after = pooled_node_blocks();
+        const std::size_t before_make = pooled_node_blocks();
         node* b = node::make(0);
         same_leaf = static_cast<void*>(b) == where;
-        after_make = pooled_node_blocks();
+        made = before_make - pooled_node_blocks();
         fresh_state = b->count() == 0 && b->free_bytes() == fugu::detail::node_capacity(0) &&
                       b->exclusive();
         release(b);
         release(inner);
     }).join();
-    CHECK(empty == 0);
-    CHECK(after_release == 1);
+    CHECK(released == 1);
     CHECK_FALSE(other_size);
-    CHECK(inner_after == 1);
     CHECK(same_leaf);
-    CHECK(after_make == 0);
+    CHECK(made == 1);
     CHECK(fresh_state);
+}
+
+TEST_CASE("blocks a thread has no room for serve nodes made on another thread", "[index]") {
+    const std::size_t before = fugu::detail::live_nodes();
+    std::thread([] {
+        std::vector<node*> nodes;
+        for (int i = 0; i < 3000; ++i) nodes.push_back(node::make(0));
+        for (node* n : nodes) release(n);  // 1024 stay here, the rest go to the depot
+    }).join();
+    std::size_t empty = 1, refilled = 0;
+    std::thread([&] {
+        empty = pooled_node_blocks();
+        node* n = node::make(0);
+        refilled = pooled_node_blocks();  // the rest of the batch taken from the depot
+        release(n);
+    }).join();
+    CHECK(empty == 0);
+    CHECK(refilled > 0);
+    CHECK(fugu::detail::live_nodes() == before);
 }
 
 TEST_CASE("a thread's node pool holds a bounded number of blocks", "[index]") {
