@@ -44,7 +44,24 @@ void store_impl::start() {
     };
     spawn(snapshots_, snapshots_.inbox().get_executor());
     spawn(index_, index_.inbox().get_executor());
-    spawn(compaction_, compaction_.inbox().get_executor());
+    if (shared_->opts.compaction_executor) {
+        // Compaction runs on an executor that may outlive the store's: the store's last
+        // reference must not be dropped there, after the application may have destroyed
+        // the io_context the store's channels and strands belong to. So the actor runs as
+        // a child of a coroutine on the store's executor, which holds the store and
+        // resumes there (keeping that executor's work count up meanwhile) once the
+        // actor has returned.
+        asio::co_spawn(
+            shared_->executor,
+            [self, &actor = compaction_]() -> asio::awaitable<void> {
+                auto where = actor.inbox().get_executor();
+                auto body = actor.run();
+                co_await asio::co_spawn(where, std::move(body), asio::use_awaitable);
+            },
+            asio::detached);
+    } else {
+        spawn(compaction_, compaction_.inbox().get_executor());
+    }
     // A store may open over the threshold (say, after many removes): look at once.
     compaction_.inbox().try_send(error_code{}, compaction_message(compaction_poke{}));
     spawn(writer_, writer_.inbox().get_executor());
