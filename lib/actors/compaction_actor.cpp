@@ -25,9 +25,9 @@ namespace asio = boost::asio;
 namespace {
 // Compaction writes its output in pieces of this size (unsynced until the seal).
 constexpr std::size_t write_chunk = std::size_t{4} << 20;
-// Entries looked up between yields. The reader serves whole 4 MiB chunks without
-// suspending, and the strand shares its thread with the savers: about half a millisecond
-// of index lookups, then the other actors get a turn.
+// Source entries read between yields. The reader serves whole 4 MiB chunks without
+// suspending, and the strand may share its thread with the savers: a short stretch of
+// decoding and re-encoding, then the other actors get a turn.
 constexpr std::size_t entries_per_turn = 512;
 // Index entries walked between yields: a walk reads them in order, far faster than
 // lookups, so about the same time per turn.
