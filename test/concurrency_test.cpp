@@ -156,8 +156,11 @@ TEST_CASE("snapshots stay isolated while writers on four threads save", "[concur
     CHECK(progress.snapshots > 0);
 }
 
-TEST_CASE("held snapshots read right across compactions on four threads", "[concurrency][engine]") {
-    fugu::options o;
+namespace {
+
+// Both compaction cases: ~3 KB a save, so the writers fill a 64 KiB slab every ~20 saves,
+// and readers force merges between their reads. `tag` names the figure line.
+void check_compactions_under_load(fugu::options o, const char* tag) {
     o.io_engine = fugu::test::test_engine();
     o.durability = fugu::durability::os_buffered;
     o.base_slab_size = 64 << 10;
@@ -165,11 +168,11 @@ TEST_CASE("held snapshots read right across compactions on four threads", "[conc
     shared_progress progress;
     workload wl;
     wl.saves_per_writer = 400;
-    wl.padding = 1000;  // ~3 KB a save: the writers fill a 64 KiB slab every ~20 saves
+    wl.padding = 1000;
     wl.compact_between_reads = true;
     auto out = run_workload(wl, o, progress);
     REQUIRE(out.finished);
-    std::printf("concurrency+compaction: snapshots=%d compactions=%llu violations=%d\n",
+    std::printf("%s: snapshots=%d compactions=%llu violations=%d\n", tag,
                 progress.snapshots.load(),
                 static_cast<unsigned long long>(out.stats.compactions), progress.violations.load());
     CHECK(progress.violations == 0);
@@ -177,32 +180,29 @@ TEST_CASE("held snapshots read right across compactions on four threads", "[conc
     CHECK(out.stats.compactions > 0);
 }
 
+// An io_context served by a thread of its own while it lives, even when a check throws.
+struct compaction_thread {
+    asio::io_context ctx;
+    asio::executor_work_guard<asio::io_context::executor_type> work{ctx.get_executor()};
+    std::thread thread{[this] { ctx.run(); }};
+    ~compaction_thread() {
+        work.reset();
+        thread.join();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("held snapshots read right across compactions on four threads", "[concurrency][engine]") {
+    check_compactions_under_load({}, "concurrency+compaction");
+}
+
 TEST_CASE("held snapshots read right across compactions run on a thread of their own",
           "[concurrency][engine]") {
     // options::compaction_executor: merges walk the index and read, check and re-encode
     // slabs on another thread while four threads save, read and take snapshots.
-    asio::io_context compaction_ctx;
-    auto work = asio::make_work_guard(compaction_ctx);
-    std::thread compaction_thread([&] { compaction_ctx.run(); });
+    compaction_thread compaction;
     fugu::options o;
-    o.io_engine = fugu::test::test_engine();
-    o.durability = fugu::durability::os_buffered;
-    o.base_slab_size = 64 << 10;
-    o.compaction_threshold = 0.9;
-    o.compaction_executor = compaction_ctx.get_executor();
-    shared_progress progress;
-    workload wl;
-    wl.saves_per_writer = 400;
-    wl.padding = 1000;
-    wl.compact_between_reads = true;
-    auto out = run_workload(wl, o, progress);
-    work.reset();
-    compaction_thread.join();
-    REQUIRE(out.finished);
-    std::printf("concurrency+compaction thread: snapshots=%d compactions=%llu violations=%d\n",
-                progress.snapshots.load(),
-                static_cast<unsigned long long>(out.stats.compactions), progress.violations.load());
-    CHECK(progress.violations == 0);
-    CHECK(progress.snapshots > 0);
-    CHECK(out.stats.compactions > 0);
+    o.compaction_executor = compaction.ctx.get_executor();
+    check_compactions_under_load(o, "concurrency+compaction thread");
 }

@@ -28,6 +28,27 @@ struct free_block {
     free_block* next;
 };
 
+// A LIFO list of free blocks of one size. Only a pooled block's link is readable (see
+// poison()), which is all push and pop touch.
+struct block_list {
+    free_block* head = nullptr;
+    std::size_t count = 0;
+
+    void push(free_block* b) noexcept {
+        b->next = head;
+        head = b;
+        ++count;
+    }
+    free_block* pop() noexcept {
+        free_block* b = head;
+        if (b) {
+            head = b->next;
+            --count;
+        }
+        return b;
+    }
+};
+
 // A batch of random keys copies a few thousand leaves of a large index, and the version
 // before it frees as many: 1024 leaves (2 MiB) absorb most of that churn per thread
 // without holding much memory idle. Inner nodes are about 1% of the nodes.
@@ -59,16 +80,14 @@ void unpoison(void* block, std::size_t size) noexcept {
 // faults. The depot is bounded (leaves: 16 MiB) and touched in batches.
 struct depot_type {
     std::mutex mu;
-    std::array<free_block*, 2> head{};
-    std::array<std::size_t, 2> count{};
+    std::array<block_list, 2> lists;
 };
 constexpr std::array<std::size_t, 2> depot_limit = {8192, 256};
 constexpr std::size_t depot_batch = 256;
 depot_type depot;
 
 struct thread_pool {
-    std::array<free_block*, 2> head{};
-    std::array<std::size_t, 2> count{};
+    std::array<block_list, 2> lists;
 
     ~thread_pool();
 };
@@ -80,14 +99,12 @@ thread_local bool pool_closed = false;
 
 thread_pool::~thread_pool() {
     pool_closed = true;
-    for (std::size_t l = 0; l < head.size(); ++l) {
+    for (std::size_t l = 0; l < lists.size(); ++l) {
         const std::size_t size = l == 0 ? leaf_size : inner_size;
-        while (free_block* b = head[l]) {
-            head[l] = b->next;
+        while (free_block* b = lists[l].pop()) {
             unpoison(b, size);
             ::operator delete(b, size);
         }
-        count[l] = 0;
     }
 }
 
@@ -95,23 +112,14 @@ thread_pool::~thread_pool() {
 
 void* take_node_block(std::size_t size) {
     if (!pool_closed) {
-        const std::size_t l = list_of(size);
-        if (!pool.head[l]) {
+        block_list& mine = pool.lists[list_of(size)];
+        if (!mine.head) {
             // Refill from the depot: up to depot_batch blocks under one lock.
             std::lock_guard lock(depot.mu);
-            for (std::size_t n = 0; n < depot_batch && depot.head[l]; ++n) {
-                // Only the link of a pooled block is readable (see poison()).
-                free_block* b = depot.head[l];
-                depot.head[l] = b->next;
-                --depot.count[l];
-                b->next = pool.head[l];
-                pool.head[l] = b;
-                ++pool.count[l];
-            }
+            block_list& shared = depot.lists[list_of(size)];
+            for (std::size_t n = 0; n < depot_batch && shared.head; ++n) mine.push(shared.pop());
         }
-        if (free_block* b = pool.head[l]) {
-            pool.head[l] = b->next;
-            --pool.count[l];
+        if (free_block* b = mine.pop()) {
             unpoison(b, size);
             return b;
         }
@@ -123,27 +131,19 @@ void give_node_block(void* block, std::size_t size) noexcept {
     if (!pool_closed) {
         const std::size_t l = list_of(size);
         auto* b = static_cast<free_block*>(block);
-        if (pool.count[l] < list_limit[l]) {
-            b->next = pool.head[l];
-            pool.head[l] = b;
-            ++pool.count[l];
+        auto keep = [&](block_list& list) {
+            list.push(b);
             poison(b, size);
-            return;
-        }
+        };
+        if (pool.lists[l].count < list_limit[l]) return keep(pool.lists[l]);
         std::lock_guard lock(depot.mu);
-        if (depot.count[l] < depot_limit[l]) {
-            b->next = depot.head[l];
-            depot.head[l] = b;
-            ++depot.count[l];
-            poison(b, size);
-            return;
-        }
+        if (depot.lists[l].count < depot_limit[l]) return keep(depot.lists[l]);
     }
     ::operator delete(block, size);
 }
 
 std::size_t pooled_node_blocks() noexcept {
-    return pool_closed ? 0 : pool.count[0] + pool.count[1];
+    return pool_closed ? 0 : pool.lists[0].count + pool.lists[1].count;
 }
 
 }  // namespace fugu::detail
