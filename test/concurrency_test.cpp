@@ -5,6 +5,7 @@
 // change set, (c) a snapshot's contents never change while it is held. The second case
 // does the same with small slabs and compaction forced between a snapshot's reads, so held
 // snapshots are read across merges and source deletions. Run under TSan in CI.
+#include "support/executor_thread.hpp"
 #include "support/run_coro.hpp"
 #include "support/store_fixture.hpp"
 
@@ -180,17 +181,6 @@ void check_compactions_under_load(fugu::options o, const char* tag) {
     CHECK(out.stats.compactions > 0);
 }
 
-// An io_context served by a thread of its own while it lives, even when a check throws.
-struct compaction_thread {
-    asio::io_context ctx;
-    asio::executor_work_guard<asio::io_context::executor_type> work{ctx.get_executor()};
-    std::thread thread{[this] { ctx.run(); }};
-    ~compaction_thread() {
-        work.reset();
-        thread.join();
-    }
-};
-
 }  // namespace
 
 TEST_CASE("held snapshots read right across compactions on four threads", "[concurrency][engine]") {
@@ -201,7 +191,7 @@ TEST_CASE("held snapshots read right across compactions run on a thread of their
           "[concurrency][engine]") {
     // options::compaction_executor: merges walk the index and read, check and re-encode
     // slabs on another thread while four threads save, read and take snapshots.
-    compaction_thread compaction;
+    fugu::test::executor_thread compaction;
     fugu::options o;
     o.compaction_executor = compaction.ctx.get_executor();
     check_compactions_under_load(o, "concurrency+compaction thread");

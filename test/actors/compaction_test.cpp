@@ -2,6 +2,7 @@
 // Compaction through the public API: a long random workload with overwrites and removes
 // under continuous compaction, snapshots held across merges, checked against a model;
 // removed keys never come back; and a power cut at every I/O step of a compaction.
+#include "support/executor_thread.hpp"
 #include "support/fault_storage.hpp"
 #include "support/run_coro.hpp"
 #include "support/store_fixture.hpp"
@@ -12,9 +13,9 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -51,13 +52,11 @@ void long_workload(fugu::test::backing b, bool own_thread = false) {
     fugu::test::store_home home(b);
     std::mt19937 rng(42);
     model m;
-    asio::io_context compaction_ctx;
-    auto compaction_work = asio::make_work_guard(compaction_ctx);
-    std::thread compaction_thread;
-    if (own_thread) compaction_thread = std::thread([&] { compaction_ctx.run(); });
+    std::optional<fugu::test::executor_thread> compaction;
+    if (own_thread) compaction.emplace();
     run_coro([&](asio::io_context&) -> asio::awaitable<void> {
         auto opts = compacting(home.options());
-        if (own_thread) opts.compaction_executor = compaction_ctx.get_executor();
+        if (compaction) opts.compaction_executor = compaction->ctx.get_executor();
         auto st = co_await home.open(opts);
         std::vector<std::pair<fugu::snapshot, model>> held;
         // The store counts since its open, so the counts of each opening are added up.
@@ -117,8 +116,6 @@ void long_workload(fugu::test::backing b, bool own_thread = false) {
         REQUIRE(co_await read_all(st) == m);
         co_await st.async_close(asio::use_awaitable);
     });
-    compaction_work.reset();
-    if (compaction_thread.joinable()) compaction_thread.join();
 }
 
 }  // namespace
