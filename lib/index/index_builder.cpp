@@ -12,42 +12,60 @@
 
 namespace fugu::detail {
 
-index_builder::index_builder(index_view base) noexcept
-    : root_(std::exchange(base.root_, nullptr)), size_(base.size_), bytes_(base.bytes_) {}
+index_builder::index_builder(const index_view& base) : size_(base.size_) {
+    if (!base.root_) return;
+    std::vector<node*> made;
+    try {
+        root_ = copy_tree(*base.root_, made);
+    } catch (...) {
+        for (node* n : made) nodes_.discard(n);
+        throw;
+    }
+    nodes_.bytes = base.bytes_;
+}
+
+node* index_builder::copy_tree(const node& n, std::vector<node*>& made) {
+    made.reserve(made.size() + 1);
+    node* c = nodes_.copy(n);
+    made.push_back(c);
+    if (!c->is_leaf())
+        for (std::size_t i = 0; i < c->count(); ++i) c->set_child(i, copy_tree(*n.child(i), made));
+    return c;
+}
 
 index_builder::index_builder(index_builder&& o) noexcept
     : root_(std::exchange(o.root_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      bytes_(std::exchange(o.bytes_, 0)),
       copies_(std::exchange(o.copies_, 0)),
+      nodes_(std::move(o.nodes_)),
       rebalancer_(std::move(o.rebalancer_)) {}
 
 index_builder& index_builder::operator=(index_builder&& o) noexcept {
     if (this != &o) {
-        release(root_);
+        nodes_.drop_tree(std::exchange(root_, nullptr));
         root_ = std::exchange(o.root_, nullptr);
         size_ = std::exchange(o.size_, 0);
-        bytes_ = std::exchange(o.bytes_, 0);
         copies_ = std::exchange(o.copies_, 0);
+        nodes_ = std::move(o.nodes_);
         rebalancer_ = std::move(o.rebalancer_);
     }
     return *this;
 }
 
-index_builder::~index_builder() { release(root_); }
+index_builder::~index_builder() { nodes_.drop_tree(root_); }
 
-index_view index_builder::publish() noexcept {
-    // Holding a second reference to the root is what makes the next edit copy it.
-    if (root_) root_->acquire();
-    return index_view(root_, size_, bytes_);
+index_view index_builder::publish() {
+    // Ending the epoch is what makes the next edit of any node in the tree copy it.
+    epoch_pin* pin = nodes_.publish();
+    return index_view(root_, size_, nodes_.bytes, pin);
 }
 
 std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     if (key.size() > max_key_size) throw std::length_error("index key longer than max_key_size");
     std::optional<value_ref> old;
     if (!root_) {
-        root_ = node::make(0);
-        bytes_ = leaf_size;
+        root_ = nodes_.make(0);
+        nodes_.bytes = leaf_size;
     }
     if (root_->is_leaf()) {
         const std::size_t pos = root_->lower_bound(key);
@@ -70,7 +88,7 @@ std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     while (!insert_below(*root_, key, v, old)) {
         grow();
         // Cannot fail: a root with a single child has room for a separator.
-        rebalancer_.split_inner(*root_, 0, key, bytes_);
+        rebalancer_.split_inner(*root_, 0, key, nodes_);
     }
     return old;
 }
@@ -84,7 +102,7 @@ bool index_builder::insert_below(node& n,
         if (n.child(i)->is_leaf()) return insert_in_leaf(n, i, key, v, old);
         node* c = own_child(n, i);
         if (insert_below(*c, key, v, old)) return true;
-        if (!rebalancer_.split_inner(n, i, key, bytes_)) return false;
+        if (!rebalancer_.split_inner(n, i, key, nodes_)) return false;
     }
 }
 
@@ -103,7 +121,7 @@ bool index_builder::insert_in_leaf(node& parent,
     }
     if (c->free_bytes() >= entry_bytes(key.size()))
         own_child(parent, i)->insert(pos, key, leaf_payload(v));
-    else if (!rebalancer_.insert_overflow(parent, i, pos, key, v, bytes_))
+    else if (!rebalancer_.insert_overflow(parent, i, pos, key, v, nodes_))
         return false;
     ++size_;
     return true;
@@ -129,7 +147,7 @@ void index_builder::remove_below(node& n, std::string_view key) {
         c->erase(c->lower_bound(key));
     else
         remove_below(*c, key);
-    rebalancer_.after_remove(n, i, bytes_);
+    rebalancer_.after_remove(n, i, nodes_);
 }
 
 bool index_builder::replace_if(std::string_view key, value_ref expected, value_ref replacement) {
@@ -153,44 +171,40 @@ bool index_builder::replace_if(std::string_view key, value_ref expected, value_r
 }
 
 node* index_builder::own_root() {
-    if (!root_->exclusive()) {
-        node* copy = root_->clone();
+    if (!nodes_.owned(*root_)) {
+        node* copy = nodes_.copy(*root_);
         ++copies_;
-        release(root_);
-        root_ = copy;
+        nodes_.replaced(std::exchange(root_, copy));
     }
     return root_;
 }
 
 node* index_builder::own_child(node& parent, std::size_t i) {
     node* c = parent.child(i);
-    if (c->exclusive()) return c;
-    node* copy = c->clone();
+    if (nodes_.owned(*c)) return c;
+    node* copy = nodes_.copy(*c);
     ++copies_;
     parent.set_child(i, copy);
-    release(c);
+    nodes_.replaced(c);
     return copy;
 }
 
 void index_builder::grow() {
-    node* r = node::make(root_->level() + 1);
-    r->append({}, inner_payload(root_));  // takes over the builder's reference
+    node* r = nodes_.make(root_->level() + 1);
+    r->append({}, inner_payload(root_));
     root_ = r;
-    bytes_ += inner_size;
+    nodes_.bytes += inner_size;
 }
 
 void index_builder::shrink() {
     while (root_) {
         if (root_->count() == 0) {
-            release(root_);
-            root_ = nullptr;
-            bytes_ = 0;
+            nodes_.replaced(std::exchange(root_, nullptr));
+            nodes_.bytes = 0;
         } else if (!root_->is_leaf() && root_->count() == 1) {
             node* child = root_->child(0);
-            child->acquire();
-            release(root_);
-            root_ = child;
-            bytes_ -= inner_size;
+            nodes_.replaced(std::exchange(root_, child));
+            nodes_.bytes -= inner_size;
         } else {
             return;
         }

@@ -2,26 +2,31 @@
 // Produces new versions of the in-RAM index. The builder applies puts and removes to a
 // private working version and publish() hands out an immutable index_view of it. The
 // working version shares every untouched node with the versions before it (path
-// copying); nodes already copied since the last publish are edited in place, so a batch
-// of changes copies each touched node about once. A builder is used by one thread (or
+// copying); nodes made since the last publish (of the builder's current epoch, see
+// node_epochs) are edited in place, so a batch of changes copies each touched node about
+// once. A builder is used by one thread (or
 // strand) at a time; the views it publishes may go anywhere.
 #pragma once
 
 #include "index/index_view.hpp"
 #include "index/node.hpp"
+#include "index/node_epochs.hpp"
 #include "index/rebalancer.hpp"
 #include "index/value_ref.hpp"
 
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace fugu::detail {
 
 class index_builder {
 public:
-    // Continues from `base` (empty by default); base itself never changes.
-    explicit index_builder(index_view base = {}) noexcept;
+    index_builder() = default;
+    // Continues from a copy of `base`'s tree, made in O(size) (base itself never changes):
+    // nodes are shared only along one builder's lineage.
+    explicit index_builder(const index_view& base);
     index_builder(index_builder&& o) noexcept;
     index_builder& operator=(index_builder&& o) noexcept;
     index_builder(const index_builder&) = delete;
@@ -41,11 +46,11 @@ public:
         return find_in(root_, key);
     }
     // A new immutable version holding every change so far; the builder continues from it.
-    index_view publish() noexcept;
+    index_view publish();
 
     std::size_t size() const noexcept { return size_; }
     // Bytes of the nodes reachable from the working version.
-    std::size_t memory_bytes() const noexcept { return bytes_; }
+    std::size_t memory_bytes() const noexcept { return nodes_.bytes; }
     // Nodes copied so far because a published version shared them: the cost of path
     // copying, about one per touched node per batch.
     std::size_t copied_nodes() const noexcept { return copies_; }
@@ -67,11 +72,12 @@ private:
     void remove_below(node& n, std::string_view key);
     // Drops roots left with one child (or none) by removals.
     void shrink();
+    node* copy_tree(const node& n, std::vector<node*>& made);
 
-    node* root_ = nullptr;  // one reference held
+    node* root_ = nullptr;
     std::size_t size_ = 0;
-    std::size_t bytes_ = 0;  // of the nodes reachable from root_
     std::size_t copies_ = 0;
+    tree_nodes nodes_;
     rebalancer rebalancer_;
 };
 

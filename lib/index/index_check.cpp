@@ -18,7 +18,9 @@ void fail(const std::string& what) { throw std::logic_error("index invariant bro
 void check_node(const node& n, unsigned level, bound lo, bound hi, index_shape& s) {
     if (n.level() != level) fail("node level does not fall by one per step down");
     if (n.count() == 0) fail("empty node below the root");
-    if (n.refs() == 0) fail("reachable node with no references");
+    if (!n.is_leaf())
+        for (std::size_t i = 0; i < n.count(); ++i)
+            if (n.child(i)->epoch() > n.epoch()) fail("child of a newer epoch than its parent");
     ++s.nodes;
     s.memory += n.size_bytes();
     const auto base = reinterpret_cast<std::uintptr_t>(&n);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Lookups and iteration over a published index version, and the reference counting of
+// Lookups and iteration over a published index version, and the epoch pins of
 // index_view handles. Nothing here writes to a node.
 #include "index/index_view.hpp"
 
@@ -16,37 +16,42 @@ std::optional<value_ref> find_in(const node* n, std::string_view key) noexcept {
 }
 
 index_view::index_view(const index_view& o) noexcept
-    : root_(o.root_), size_(o.size_), bytes_(o.bytes_) {
-    if (root_) root_->acquire();
+    : root_(o.root_), size_(o.size_), bytes_(o.bytes_), pin_(o.pin_) {
+    if (pin_) pin(pin_);
 }
 
 index_view::index_view(index_view&& o) noexcept
     : root_(std::exchange(o.root_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      bytes_(std::exchange(o.bytes_, 0)) {}
+      bytes_(std::exchange(o.bytes_, 0)),
+      pin_(std::exchange(o.pin_, nullptr)) {}
 
 index_view& index_view::operator=(const index_view& o) noexcept {
     if (this != &o) {
-        if (o.root_) o.root_->acquire();
-        release(root_);
+        if (o.pin_) pin(o.pin_);
+        if (pin_) unpin(pin_);
         root_ = o.root_;
         size_ = o.size_;
         bytes_ = o.bytes_;
+        pin_ = o.pin_;
     }
     return *this;
 }
 
 index_view& index_view::operator=(index_view&& o) noexcept {
     if (this != &o) {
-        release(root_);
+        if (pin_) unpin(pin_);
         root_ = std::exchange(o.root_, nullptr);
         size_ = std::exchange(o.size_, 0);
         bytes_ = std::exchange(o.bytes_, 0);
+        pin_ = std::exchange(o.pin_, nullptr);
     }
     return *this;
 }
 
-index_view::~index_view() { release(root_); }
+index_view::~index_view() {
+    if (pin_) unpin(pin_);
+}
 
 index_view::iterator index_view::begin() const {
     iterator it;

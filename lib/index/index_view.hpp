@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // One published, immutable version of the in-RAM index: an ordered map from key bytes to
-// value_refs. A view holds a reference to the root of a tree whose nodes it shares with
-// other versions, so copying one is O(1) and reading one needs no lock: any thread may
-// read or destroy its own copy while the builder produces newer versions elsewhere. The
-// last view (or builder) to let go of a node frees it.
+// value_refs. A view pins the epoch it was published in (node_epochs), which keeps every
+// node of its tree, shared with other versions, from being freed; so copying one is O(1)
+// and reading one needs no lock: any thread may read or destroy its own copy while the
+// builder produces newer versions elsewhere.
 #pragma once
 
 #include "index/node.hpp"
+#include "index/node_epochs.hpp"
 #include "index/value_ref.hpp"
 
 #include <boost/container/small_vector.hpp>
@@ -63,13 +64,14 @@ public:
 
 private:
     friend class index_builder;
-    // Adopts one reference to `root`.
-    index_view(node* root, std::size_t size, std::size_t bytes) noexcept
-        : root_(root), size_(size), bytes_(bytes) {}
+    // Adopts one pin of the epoch `root` was published in.
+    index_view(node* root, std::size_t size, std::size_t bytes, epoch_pin* pin) noexcept
+        : root_(root), size_(size), bytes_(bytes), pin_(pin) {}
 
     node* root_ = nullptr;
     std::size_t size_ = 0;
     std::size_t bytes_ = 0;  // of the nodes reachable from root_
+    epoch_pin* pin_ = nullptr;
 };
 
 // A forward iterator in key order. Persistent trees have no sibling links, so it keeps

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Node lifetime (pooled blocks, copy, refcounted release) and the in-place edits of a node's
+// Node lifetime (pooled blocks, copy, free) and the in-place edits of a node's
 // slot array and key area.
 #include "index/node.hpp"
 
 #include "index/node_pool.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <new>
 
@@ -26,14 +27,14 @@ std::atomic<std::size_t> live_node_count{0};
 
 std::size_t live_nodes() noexcept { return live_node_count.load(std::memory_order_relaxed); }
 
-node* node::make(unsigned level) {
-    node* n = new (take_node_block(node_bytes(level))) node(level);
+node* node::make(unsigned level, std::uint64_t epoch) {
+    node* n = new (take_node_block(node_bytes(level))) node(level, epoch);
     live_node_count.fetch_add(1, std::memory_order_relaxed);
     return n;
 }
 
-node* node::clone() const {
-    node* copy = make(level_);
+node* node::clone(std::uint64_t epoch) const {
+    node* copy = make(level_, epoch);
     // Byte for byte, dead key bytes included: they cost nothing in a fixed-size node, and
     // the copy compacts itself when it needs the room.
     std::memcpy(copy->slots(), slots(), count_ * sizeof(node_slot));
@@ -41,16 +42,11 @@ node* node::clone() const {
     copy->count_ = count_;
     copy->heap_ = heap_;
     copy->dead_ = dead_;
-    if (!is_leaf())
-        for (std::size_t i = 0; i < count_; ++i) child(i)->acquire();
     return copy;
 }
 
-void release(node* n) noexcept {
-    // acq_rel: the thread that frees must see every other holder's reads and writes done.
-    if (!n || n->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (!n->is_leaf())
-        for (std::size_t i = 0; i < n->count_; ++i) release(n->child(i));
+void free_node(node* n) noexcept {
+    if (!n) return;
     const std::size_t size = n->size_bytes();
     n->~node();
     give_node_block(n, size);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // One page of the in-RAM index tree: a block (of a fixed size per level) with a header, a
 // sorted slot array growing from the front and key bytes growing from the back. Leaves map keys to
-// value_refs; inner nodes map separator keys to children. A node reachable from a
-// published index_view is immutable and shared through an intrusive atomic refcount; a
-// node only the index_builder can reach (refcount 1 along its whole path) is edited in
-// place by that builder.
+// value_refs; inner nodes map separator keys to children. Each node carries the epoch of
+// the index_builder that made it: a node of the builder's current (unpublished) epoch is
+// its alone and edited in place; a node of an earlier epoch may be reachable from a
+// published index_view and is immutable. Nodes hold no counts of who refers to them:
+// node_epochs decides when a replaced node can be freed.
 #pragma once
 
 #include "index/value_ref.hpp"
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -94,20 +94,17 @@ std::size_t live_nodes() noexcept;
 
 class node {
 public:
-    // A new empty node with refcount 1. `level` is 0 for leaves, else the height above them.
-    static node* make(unsigned level);
-    // A copy with refcount 1; an inner copy holds a new reference to each child.
-    node* clone() const;
+    // A new empty node of `epoch`. `level` is 0 for leaves, else the height above them.
+    static node* make(unsigned level, std::uint64_t epoch);
+    // A copy of `epoch` with the same entries; an inner copy points at the same children.
+    node* clone(std::uint64_t epoch) const;
+    // Frees this node alone, never its children. Null is ignored.
+    friend void free_node(node* n) noexcept;
 
-    void acquire() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-    // Drops one reference; the last one frees the node and releases its children, so the
-    // recursion is as deep as the tree is high. Null is ignored.
-    friend void release(node* n) noexcept;
-    // True if the caller's reference is the only one. Only the builder asks, about nodes on
-    // its own path; acquire pairs with the release in another thread's last release().
-    bool exclusive() const noexcept { return refs_.load(std::memory_order_acquire) == 1; }
-    std::uint32_t refs() const noexcept { return refs_.load(std::memory_order_relaxed); }
-
+    // The epoch of the builder that made the node. A child's epoch is never newer than its
+    // parent's: published nodes do not change, so they point only at older or same-epoch
+    // nodes.
+    std::uint64_t epoch() const noexcept { return epoch_; }
     unsigned level() const noexcept { return level_; }
     bool is_leaf() const noexcept { return level_ == 0; }
     std::size_t count() const noexcept { return count_; }
@@ -146,7 +143,7 @@ public:
     std::size_t free_bytes() const noexcept { return size_bytes() - used_bytes(); }
     std::size_t size_bytes() const noexcept { return node_bytes(level_); }
 
-    // Edits. REQUIRES: exclusive(), and free_bytes() covers what the edit adds. A key
+    // Edits. REQUIRES: the node is of the editing builder's current epoch, and free_bytes() covers what the edit adds. A key
     // passed in must not point into this node.
     void append(std::string_view key, const slot_payload& p) noexcept;
     void insert(std::size_t pos, std::string_view key, const slot_payload& p) noexcept;
@@ -159,8 +156,9 @@ public:
     }
 
 private:
-    explicit node(unsigned level) noexcept
-        : level_(static_cast<std::uint8_t>(level)),
+    node(unsigned level, std::uint64_t epoch) noexcept
+        : epoch_(epoch),
+          level_(static_cast<std::uint8_t>(level)),
           heap_(static_cast<std::uint16_t>(node_bytes(level))) {}
 
     // The header is the start of a node_bytes(level) block; slots and keys follow it.
@@ -190,13 +188,12 @@ private:
     void compact() noexcept;
     bool overlaps(std::string_view key) const noexcept;
 
-    std::atomic<std::uint32_t> refs_{1};
+    std::uint64_t epoch_;
     std::uint8_t level_;
     [[maybe_unused]] std::uint8_t spare_ = 0;  // pads the header to node_header_size
     std::uint16_t count_ = 0;
     std::uint16_t heap_;      // key bytes live in [heap_, size_bytes())
     std::uint16_t dead_ = 0;  // bytes in [heap_, size_bytes()) no slot refers to
-    [[maybe_unused]] std::uint32_t spare2_ = 0;
 };
 static_assert(sizeof(node) == node_header_size && alignof(node) <= 16);
 

@@ -40,7 +40,7 @@ bool rebalancer::insert_overflow(node& parent,
                                  std::size_t pos,
                                  std::string_view key,
                                  value_ref v,
-                                 std::size_t& bytes) {
+                                 tree_nodes& nodes) {
     const node& c = *parent.child(i);
     const std::size_t need = entry_bytes(key.size());
     const node* left = i > 0 ? parent.child(i - 1) : nullptr;
@@ -48,15 +48,15 @@ bool rebalancer::insert_overflow(node& parent,
     auto absorbs = [&](const node* s) {
         return s && c.free_bytes() + s->free_bytes() >= need + move_slack;
     };
-    if (pos == c.count() && !absorbs(right)) return split_off(parent, i, true, key, v, bytes);
-    if (pos == 0 && !absorbs(left)) return split_off(parent, i, false, key, v, bytes);
+    if (pos == c.count() && !absorbs(right)) return split_off(parent, i, true, key, v, nodes);
+    if (pos == 0 && !absorbs(left)) return split_off(parent, i, false, key, v, nodes);
 
     // Neither sibling alone has room: spread over all three, or split the three into four.
     if (left && right && !absorbs(left) && !absorbs(right)) {
         gather(parent, i - 1, 3);
         add_entry(left->count() + pos, key, v);
         const bool room = c.free_bytes() + left->free_bytes() + right->free_bytes() >= need + move_slack;
-        if (cut(room ? 3 : 4, 0)) return replace(parent, i - 1, 3, 0, room ? 3 : 4, bytes);
+        if (cut(room ? 3 : 4, 0)) return replace(parent, i - 1, 3, 0, room ? 3 : 4, nodes);
         // Long keys that do not cut into four: work with one sibling instead.
     }
 
@@ -72,7 +72,7 @@ bool rebalancer::insert_overflow(node& parent,
     // around it at worst. Mostly n + 1 is enough.
     std::size_t parts = n == 2 && absorbs(sibling) ? 2 : n + 1;
     if (!cut(parts, 0) && !cut(++parts, 0) && !cut(++parts, 0)) return false;  // unreachable
-    return replace(parent, first, n, 0, parts, bytes);
+    return replace(parent, first, n, 0, parts, nodes);
 }
 
 void rebalancer::add_entry(std::size_t at, std::string_view key, value_ref v) {
@@ -84,15 +84,15 @@ bool rebalancer::split_off(node& parent,
                            bool after,
                            std::string_view key,
                            value_ref v,
-                           std::size_t& bytes) {
+                           tree_nodes& nodes) {
     node* c = parent.child(i);
-    node* fresh = node::make(0);
+    node* fresh = nodes.make(0);
     fresh->append(key, leaf_payload(v));
     // The separator points into a node that stays in the tree.
     const std::string_view sep = after ? shortest_separator(c->key(c->count() - 1), fresh->key(0))
                                        : shortest_separator(fresh->key(0), c->key(0));
     if (parent.free_bytes() < entry_bytes(sep.size())) {
-        release(fresh);
+        nodes.discard(fresh);
         return false;
     }
     if (after) {
@@ -102,14 +102,14 @@ bool rebalancer::split_off(node& parent,
         parent.set_child(i, fresh);
         parent.insert(i + 1, sep, inner_payload(c));
     }
-    bytes += leaf_size;
+    nodes.bytes += leaf_size;
     return true;
 }
 
 bool rebalancer::split_inner(node& parent,
                              std::size_t i,
                              std::string_view key,
-                             std::size_t& bytes) {
+                             tree_nodes& nodes) {
     const node& c = *parent.child(i);
     assert(c.count() >= 2);
     gather(parent, i, 1);
@@ -121,16 +121,16 @@ bool rebalancer::split_inner(node& parent,
     } else if (!cut(2, c.level())) {
         return false;  // unreachable: one node's entries always fit in two
     }
-    return replace(parent, i, 1, c.level(), 2, bytes);
+    return replace(parent, i, 1, c.level(), 2, nodes);
 }
 
-void rebalancer::after_remove(node& parent, std::size_t i, std::size_t& bytes) {
+void rebalancer::after_remove(node& parent, std::size_t i, tree_nodes& nodes) {
     node* c = parent.child(i);
     const unsigned level = c->level();
     if (c->count() == 0) {
         erase_child(parent, i);
-        release(c);
-        bytes -= node_bytes(level);
+        nodes.replaced(c);
+        nodes.bytes -= node_bytes(level);
         return;
     }
     if (c->used_bytes() >= underfull_bytes(level) || parent.count() < 2) return;
@@ -141,7 +141,7 @@ void rebalancer::after_remove(node& parent, std::size_t i, std::size_t& bytes) {
     try {
         gather(parent, first, 2);
         const std::size_t parts = gathered_bytes_total() <= merge_bytes(level) ? 1 : 2;
-        if (cut(parts, level)) replace(parent, first, 2, level, parts, bytes);
+        if (cut(parts, level)) replace(parent, first, 2, level, parts, nodes);
     } catch (const std::bad_alloc&) {
         // The removal is done already; without memory to restructure, the child just
         // stays underfull.
@@ -220,23 +220,21 @@ bool rebalancer::replace(node& parent,
                          std::size_t old_n,
                          unsigned level,
                          std::size_t parts,
-                         std::size_t& bytes) {
+                         tree_nodes& nodes) {
     assert(old_n >= 1 && old_n <= 3 && parts >= 1 && parts <= max_runs);
     std::array<node*, max_runs> fresh{};
     try {
         for (std::size_t j = 0; j < parts; ++j) {
-            node* x = node::make(level);
+            node* x = nodes.make(level);
             for (std::size_t k = cuts_[j]; k < cuts_[j + 1]; ++k) {
                 // An inner node's first key moves up into the parent as the separator.
                 const bool implicit = level > 0 && k == cuts_[j];
                 x->append(implicit ? std::string_view{} : entries_[k].key, entries_[k].payload);
             }
-            if (level > 0)
-                for (std::size_t k = 0; k < x->count(); ++k) x->child(k)->acquire();
             fresh[j] = x;
         }
     } catch (...) {
-        for (node* x : fresh) release(x);
+        for (node* x : fresh) nodes.discard(x);
         throw;
     }
     std::array<std::string_view, max_runs> seps{};
@@ -262,7 +260,7 @@ bool rebalancer::replace(node& parent,
     for (std::size_t j = old_n; j < parts; ++j)
         add(static_cast<std::ptrdiff_t>(entry_bytes(seps[j].size())));
     if (peak > static_cast<std::ptrdiff_t>(parent.free_bytes())) {
-        for (std::size_t j = 0; j < parts; ++j) release(fresh[j]);
+        for (std::size_t j = 0; j < parts; ++j) nodes.discard(fresh[j]);
         return false;
     }
 
@@ -275,9 +273,10 @@ bool rebalancer::replace(node& parent,
     }
     for (std::size_t j = old_n; j < parts; ++j)
         parent.insert(first + j, seps[j], inner_payload(fresh[j]));
-    // Separators may point into the old children: release them only now.
-    for (std::size_t k = 0; k < old_n; ++k) release(old[k]);
-    bytes = bytes + (parts - old_n) * node_bytes(level);
+    // Separators may point into the old children: let them go only now. Their children
+    // now belong to the new nodes.
+    for (std::size_t k = 0; k < old_n; ++k) nodes.replaced(old[k]);
+    nodes.bytes = nodes.bytes + (parts - old_n) * node_bytes(level);
     return true;
 }
 

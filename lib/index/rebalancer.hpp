@@ -3,12 +3,13 @@
 // that has run out of room, moves entries between adjacent siblings, merges underfull
 // ones. Each operation builds the replacement nodes first and touches the parent only if
 // the parent has room for the new separators, so it happens whole or not at all.
-// Replaced children are released, which frees them unless a published version still
-// holds them. Owned by one index_builder; the vectors are scratch space kept between calls
+// Replaced children go to tree_nodes::replaced, which frees them unless a published
+// version can still reach them. Owned by one index_builder; the vectors are scratch space kept between calls
 // so that restructuring allocates nothing but nodes.
 #pragma once
 
 #include "index/node.hpp"
+#include "index/node_epochs.hpp"
 
 #include <array>
 #include <cstddef>
@@ -24,23 +25,23 @@ public:
     // Inserts the entry by splitting the leaf (unevenly at either end, as sequential loads
     // insert there), by moving entries to one or both siblings, or by splitting the leaf
     // and its full siblings into one node more. Returns false, changing nothing, if `parent` lacks room for the
-    // separators this needs. `bytes` counts the bytes of the tree's nodes.
+    // separators this needs. New nodes come from, and replaced ones go to, `nodes`.
     bool insert_overflow(node& parent,
                          std::size_t i,
                          std::size_t pos,
                          std::string_view key,
                          value_ref v,
-                         std::size_t& bytes);
+                         tree_nodes& nodes);
 
     // Splits inner child i of `parent` in two: one child off the end `key` routes to if that
     // is the first or last child, halves by bytes otherwise. Returns false, changing
     // nothing, if `parent` lacks room for the new separator.
-    bool split_inner(node& parent, std::size_t i, std::string_view key, std::size_t& bytes);
+    bool split_inner(node& parent, std::size_t i, std::string_view key, tree_nodes& nodes);
 
     // After a removal below child i of `parent`: drops the child if it is empty; merges it
     // with a sibling, or refills it from one, if it is less than a quarter full. Best
     // effort: where the parent lacks room for a longer separator the child stays as it is.
-    void after_remove(node& parent, std::size_t i, std::size_t& bytes);
+    void after_remove(node& parent, std::size_t i, tree_nodes& nodes);
 
 private:
     struct entry {
@@ -67,14 +68,14 @@ private:
                  std::size_t old_n,
                  unsigned level,
                  std::size_t parts,
-                 std::size_t& bytes);
+                 tree_nodes& nodes);
     // Inserts a new leaf holding only (key, v) next to leaf child i, leaving i as it is.
     bool split_off(node& parent,
                    std::size_t i,
                    bool after,
                    std::string_view key,
                    value_ref v,
-                   std::size_t& bytes);
+                   tree_nodes& nodes);
 
     std::vector<entry> entries_;
     std::vector<std::uint32_t> bytes_;  // bytes_[k]: bytes of entries_[0, k)

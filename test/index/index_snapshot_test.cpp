@@ -160,3 +160,41 @@ TEST_CASE("a builder may start from any published version", "[index]") {
     fugu::detail::check_index(a);
     fugu::detail::check_index(c);
 }
+
+TEST_CASE("a view held across many publishes keeps only the nodes of its own tree", "[index]") {
+    // Replaced nodes are freed by epoch, not by count: those of the versions published and
+    // let go of after the held one must not wait for it.
+    const std::size_t before = live_nodes();
+    key_source keys(29);
+    auto& rng = keys.rng();
+    {
+        index_builder b;
+        for (int i = 0; i < 20'000; ++i) b.put(keys.next(), random_ref(rng));
+        index_view held = b.publish();
+        index_view latest;
+        for (int round = 0; round < 300; ++round) {
+            for (int i = 0; i < 200; ++i) {
+                if (rng() % 4 == 0)
+                    b.remove(keys.next());
+                else
+                    b.put(keys.next(), random_ref(rng));
+            }
+            latest = b.publish();  // the version before goes now
+        }
+        std::set<const fugu::detail::node*> reachable;
+        collect_nodes(held.root(), reachable);
+        const std::size_t held_nodes = reachable.size();
+        collect_nodes(latest.root(), reachable);
+        CHECK(reachable.size() > held_nodes);
+        CHECK(live_nodes() - before == reachable.size());
+        fugu::detail::check_index(held);
+        fugu::detail::check_index(latest);
+
+        // Let the held view go: what only it reached is freed at once.
+        held = {};
+        reachable.clear();
+        collect_nodes(latest.root(), reachable);
+        CHECK(live_nodes() - before == reachable.size());
+    }
+    CHECK(live_nodes() == before);
+}

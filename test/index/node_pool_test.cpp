@@ -22,22 +22,22 @@ TEST_CASE("a released node's block is reused by the next node of its size", "[in
     std::size_t released = 0, made = 0;
     bool same_leaf = false, other_size = true, fresh_state = false;
     std::thread([&] {
-        node* a = node::make(0);
+        node* a = node::make(0, 1);
         void* const where = a;
         const std::size_t before_release = pooled_node_blocks();
-        release(a);
+        free_node(a);
         released = pooled_node_blocks() - before_release;
         // An inner node does not take a leaf block.
-        node* inner = node::make(1);
+        node* inner = node::make(1, 1);
         other_size = static_cast<void*>(inner) == where;
         const std::size_t before_make = pooled_node_blocks();
-        node* b = node::make(0);
+        node* b = node::make(0, 1);
         same_leaf = static_cast<void*>(b) == where;
         made = before_make - pooled_node_blocks();
         fresh_state = b->count() == 0 && b->free_bytes() == fugu::detail::node_capacity(0) &&
-                      b->exclusive();
-        release(b);
-        release(inner);
+                      b->epoch() == 1;
+        free_node(b);
+        free_node(inner);
     }).join();
     CHECK(released == 1);
     CHECK_FALSE(other_size);
@@ -50,15 +50,15 @@ TEST_CASE("blocks a thread has no room for serve nodes made on another thread", 
     const std::size_t before = fugu::detail::live_nodes();
     std::thread([] {
         std::vector<node*> nodes;
-        for (int i = 0; i < 3000; ++i) nodes.push_back(node::make(0));
-        for (node* n : nodes) release(n);  // 1024 stay here, the rest go to the depot
+        for (int i = 0; i < 3000; ++i) nodes.push_back(node::make(0, 1));
+        for (node* n : nodes) free_node(n);  // 1024 stay here, the rest go to the depot
     }).join();
     std::size_t empty = 1, refilled = 0;
     std::thread([&] {
         empty = pooled_node_blocks();
-        node* n = node::make(0);
+        node* n = node::make(0, 1);
         refilled = pooled_node_blocks();  // the rest of the batch taken from the depot
-        release(n);
+        free_node(n);
     }).join();
     CHECK(empty == 0);
     CHECK(refilled > 0);
@@ -70,8 +70,8 @@ TEST_CASE("a thread's node pool holds a bounded number of blocks", "[index]") {
     std::size_t pooled = 0;
     std::thread([&] {
         std::vector<node*> nodes;
-        for (int i = 0; i < 5000; ++i) nodes.push_back(node::make(i % 10 == 0 ? 1 : 0));
-        for (node* n : nodes) release(n);
+        for (int i = 0; i < 5000; ++i) nodes.push_back(node::make(i % 10 == 0 ? 1 : 0, 1));
+        for (node* n : nodes) free_node(n);
         pooled = pooled_node_blocks();
     }).join();
     CHECK(pooled > 0);

@@ -17,8 +17,13 @@ using fugu::detail::value_ref;
 
 namespace {
 
+// Frees a node and, for the inner nodes these tests build, the children it points at.
 struct node_deleter {
-    void operator()(node* n) const noexcept { release(n); }
+    void operator()(node* n) const noexcept {
+        if (!n->is_leaf())
+            for (std::size_t i = 0; i < n->count(); ++i) (*this)(n->child(i));
+        free_node(n);
+    }
 };
 using node_ptr = std::unique_ptr<node, node_deleter>;
 
@@ -52,7 +57,7 @@ TEST_CASE("key heads never order two keys against their bytes", "[index]") {
 
 TEST_CASE("a node keeps its entries through edits and compactions", "[index]") {
     std::mt19937_64 rng(3);
-    node_ptr n(node::make(0));
+    node_ptr n(node::make(0, 1));
     std::vector<std::pair<std::string, value_ref>> model;
     for (int step = 0; step < 20'000; ++step) {
         const unsigned op = static_cast<unsigned>(rng() % 3);
@@ -97,8 +102,8 @@ TEST_CASE("a node keeps its entries through edits and compactions", "[index]") {
 }
 
 TEST_CASE("an inner node routes each key to the child whose range holds it", "[index]") {
-    node_ptr leaves[3] = {node_ptr(node::make(0)), node_ptr(node::make(0)), node_ptr(node::make(0))};
-    node_ptr inner(node::make(1));
+    node_ptr leaves[3] = {node_ptr(node::make(0, 1)), node_ptr(node::make(0, 1)), node_ptr(node::make(0, 1))};
+    node_ptr inner(node::make(1, 1));
     inner->append({}, fugu::detail::inner_payload(leaves[0].release()));
     inner->append("g", fugu::detail::inner_payload(leaves[1].release()));
     inner->append("p", fugu::detail::inner_payload(leaves[2].release()));
@@ -111,18 +116,22 @@ TEST_CASE("an inner node routes each key to the child whose range holds it", "[i
     CHECK(inner->route("\xff") == 2);
 }
 
-TEST_CASE("a copied node holds its own reference to each child", "[index]") {
+TEST_CASE("a copied node shares its children and carries the copier's epoch", "[index]") {
     const std::size_t before = fugu::detail::live_nodes();
     {
-        node_ptr inner(node::make(1));
-        inner->append({}, fugu::detail::inner_payload(node::make(0)));
-        inner->append("m", fugu::detail::inner_payload(node::make(0)));
-        node_ptr copy(inner->clone());
+        node_ptr inner(node::make(1, 1));
+        inner->append({}, fugu::detail::inner_payload(node::make(0, 1)));
+        inner->append("m", fugu::detail::inner_payload(node::make(0, 1)));
+        node* copy = inner->clone(2);
+        CHECK(copy->epoch() == 2);
+        CHECK(inner->epoch() == 1);
         CHECK(copy->child(0) == inner->child(0));
-        CHECK(inner->child(1)->refs() == 2);
+        CHECK(copy->child(1) == inner->child(1));
         CHECK(copy->key(1) == "m");
-        CHECK_FALSE(copy->child(0)->exclusive());
         CHECK(fugu::detail::live_nodes() == before + 4);
+        free_node(copy);  // the copy alone: the children are still the original's
+        CHECK(fugu::detail::live_nodes() == before + 3);
+        CHECK(inner->child(1)->count() == 0);
     }
     CHECK(fugu::detail::live_nodes() == before);
 }
@@ -155,7 +164,7 @@ TEST_CASE("a leaf orders keys that share their head, shorter keys and the empty 
     std::vector<std::string> shuffled = keys;
     std::mt19937_64 rng(11);
     std::shuffle(shuffled.begin(), shuffled.end(), rng);
-    node_ptr n(node::make(0));
+    node_ptr n(node::make(0, 1));
     for (std::size_t i = 0; i < shuffled.size(); ++i) {
         REQUIRE_FALSE(n->holds(n->lower_bound(shuffled[i]), shuffled[i]));
         n->insert(n->lower_bound(shuffled[i]), shuffled[i],
@@ -183,7 +192,7 @@ TEST_CASE("a leaf orders keys that share their head, shorter keys and the empty 
 TEST_CASE("searches with key heads agree with byte order on short keys", "[index]") {
     // Few distinct bytes and lengths around four: most keys share heads with others.
     std::mt19937_64 rng(12);
-    node_ptr n(node::make(0));
+    node_ptr n(node::make(0, 1));
     std::vector<std::string> model;
     auto random_key = [&] {
         std::string k(rng() % 8, '\0');
