@@ -28,6 +28,9 @@ constexpr std::size_t publish_interval = 32;
 // arrives meanwhile waits at most that long.
 constexpr std::size_t merge_slice = 1024;
 
+// How many keys ahead of the one being applied the index prefetches leaves.
+constexpr std::size_t prefetch_distance = 4;
+
 }  // namespace
 
 index_actor::index_actor(asio::any_io_executor ex,
@@ -81,8 +84,14 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
     };
     std::size_t next_ref = 0;
     std::uint64_t saved = 0;
+    keys_.clear();
+    for (const auto& save : req.saves)
+        for (const auto& e : save->changes.entries()) keys_.push_back(e.key());
+    for (std::size_t k = 0; k < prefetch_distance && k < keys_.size(); ++k) builder_.prefetch(keys_[k]);
+    std::size_t at = 0;
     for (auto& save : req.saves) {
         for (const auto& e : save->changes.entries()) {
+            if (++at + prefetch_distance <= keys_.size()) builder_.prefetch(keys_[at + prefetch_distance - 1]);
             if (e.is_remove()) {
                 if (auto old = builder_.remove(e.key())) unaccount(e.key(), *old);
                 saved += e.key().size();
@@ -123,9 +132,16 @@ void index_actor::apply_merge_slice() {
     auto& res = merges_.front();
     auto& out = segments_[merge_output_];
     const std::size_t end = std::min(res.moves.size(), merged_moves_ + merge_slice);
+    auto key_of = [&](std::size_t i) {
+        const auto& m = res.moves[i];
+        return std::string_view(res.keys.data() + m.key_offset, m.key_length);
+    };
+    for (std::size_t i = merged_moves_; i < merged_moves_ + prefetch_distance && i < end; ++i)
+        builder_.prefetch(key_of(i));
     for (; merged_moves_ < end; ++merged_moves_) {
         const auto& m = res.moves[merged_moves_];
-        const std::string_view key(res.keys.data() + m.key_offset, m.key_length);
+        if (merged_moves_ + prefetch_distance < end) builder_.prefetch(key_of(merged_moves_ + prefetch_distance));
+        const std::string_view key = key_of(merged_moves_);
         // Only where the entry did not change since compaction read it; otherwise the
         // copy is already stale.
         if (builder_.replace_if(key, m.from, m.to)) {

@@ -17,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 namespace fugu::detail {
 
@@ -82,6 +84,7 @@ private:
     bool merge_begun_ = false;
     std::uint32_t merge_output_ = 0;
     std::size_t merged_moves_ = 0;
+    std::vector<std::string_view> keys_;  // of the batch being applied, to prefetch ahead
 };
 
 }  // namespace fugu::detail

@@ -60,6 +60,18 @@ index_view index_builder::publish() {
     return index_view(root_, size_, nodes_.bytes, pin);
 }
 
+void index_builder::prefetch(std::string_view key) const noexcept {
+    const node* n = root_;
+    if (!n || n->is_leaf()) return;
+    // Inner nodes are few and stay cached; the leaf is the miss. Its header is not read
+    // here (that would wait for it): the level above says it is a leaf.
+    while (n->level() > 1) n = n->child(n->route(key));
+    const char* leaf = reinterpret_cast<const char*>(n->child(n->route(key)));
+    // All of it: a search reads slots at the front and keys at the back, and a copy
+    // reads every byte.
+    for (std::size_t off = 0; off < leaf_size; off += 64) __builtin_prefetch(leaf + off);
+}
+
 std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {
     if (key.size() > max_key_size) throw std::length_error("index key longer than max_key_size");
     std::optional<value_ref> old;

@@ -45,6 +45,11 @@ public:
     std::optional<value_ref> find(std::string_view key) const noexcept {
         return find_in(root_, key);
     }
+    // Starts loading the leaf `key` routes to into the cache and returns without waiting
+    // for it. A batch of changes at random keys that prefetches a few keys ahead overlaps
+    // its cache misses, one per leaf of a large index, instead of taking them in turn.
+    void prefetch(std::string_view key) const noexcept;
+
     // A new immutable version holding every change so far; the builder continues from it.
     index_view publish();
 

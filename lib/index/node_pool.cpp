@@ -77,12 +77,15 @@ void unpoison(void* block, std::size_t size) noexcept {
 // than the one that copies nodes (compaction holds one while it walks, on its own
 // executor): without this, every block freed there went back to malloc while the index's
 // thread asked malloc for as many new ones, and both paid for it in arena locks and page
-// faults. The depot is bounded (leaves: 16 MiB) and touched in batches.
+// faults. A version held through a merge's walk can leave a whole tree's worth of leaves
+// to free at once, so the depot takes up to 64 MiB of them. Pooling never raises the
+// index's peak footprint (a block comes from malloc only when every list is empty); the
+// bound is what stays idle after a large index shrinks. Touched in batches.
 struct depot_type {
     std::mutex mu;
     std::array<block_list, 2> lists;
 };
-constexpr std::array<std::size_t, 2> depot_limit = {8192, 256};
+constexpr std::array<std::size_t, 2> depot_limit = {32768, 1024};
 constexpr std::size_t depot_batch = 256;
 depot_type depot;
 
