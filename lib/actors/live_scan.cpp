@@ -29,14 +29,22 @@ live_scan::live_scan(const index_view& index, std::span<const std::uint32_t> sou
       live_(sources.size()) {}
 
 bool live_scan::step(std::size_t n) {
-    for (; n > 0 && it_ != end_; --n, ++it_) {
-        const value_ref v = it_.value();
-        // A merge has a handful of sources: a linear search beats any set here.
-        for (std::size_t s = 0; s < sources_.size(); ++s) {
-            if (sources_[s] != v.slab) continue;
-            live_[s].push_back(std::uint64_t{v.offset} << 32 | next_rank_++);
-            break;
+    // A leaf at a time: the walk reads every entry of the index, and the iterator's step
+    // per entry cost more than the check.
+    while (n > 0 && it_ != end_) {
+        const node& leaf = it_.leaf_node();
+        const std::size_t first = it_.leaf_slot(), end = leaf.count();
+        for (std::size_t i = first; i < end; ++i) {
+            const value_ref v = leaf.value(i);
+            // A merge has a handful of sources: a linear search beats any set here.
+            for (std::size_t s = 0; s < sources_.size(); ++s) {
+                if (sources_[s] != v.slab) continue;
+                live_[s].push_back(std::uint64_t{v.offset} << 32 | next_rank_++);
+                break;
+            }
         }
+        n -= std::min(n, end - first);
+        it_.next_leaf();
     }
     if (it_ != end_) return false;
     for (auto& l : live_) sort_by_offset(l);

@@ -26,7 +26,7 @@ public:
     // `sources` are the slab ids of the merge; `index` must outlive the scan.
     live_scan(const index_view& index, std::span<const std::uint32_t> sources);
 
-    // Walks up to `n` more index entries. True once the whole index is walked; then each
+    // Walks about `n` more index entries (whole leaves). True once the whole index is walked; then each
     // source's live entries are sorted by offset.
     bool step(std::size_t n);
 

@@ -108,6 +108,17 @@ public:
         return old;
     }
 
+    // Leaf at a time, for scans that read every entry: the leaf the iterator is in and
+    // its slot there (REQUIRES: not end()), and a step to the first entry of the next
+    // leaf, which first starts loading the leaf after that into the cache.
+    const node& leaf_node() const noexcept { return *leaf().n; }
+    std::size_t leaf_slot() const noexcept { return leaf().i; }
+    void next_leaf() {
+        path_.back().i = static_cast<std::uint32_t>(leaf().n->count());
+        settle();
+        prefetch_next_leaf();
+    }
+
     friend bool operator==(const iterator& a, const iterator& b) noexcept {
         if (a.path_.empty() || b.path_.empty()) return a.path_.empty() == b.path_.empty();
         return a.leaf().n == b.leaf().n && a.leaf().i == b.leaf().i;
@@ -123,6 +134,7 @@ private:
     // From a position that may be past the end of a node, moves to the next entry (or to
     // end()), descending to leftmost leaves on the way.
     void settle();
+    void prefetch_next_leaf() const noexcept;
 
     // Empty means end(). Eight levels hold billions of short keys; trees of long keys,
     // which are deeper, spill to the heap.
