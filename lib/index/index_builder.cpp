@@ -69,7 +69,7 @@ void index_builder::prefetch(std::string_view key) const noexcept {
     const char* leaf = reinterpret_cast<const char*>(n->child(n->route(key)));
     // All of it: a search reads slots at the front and keys at the back, and a copy
     // reads every byte.
-    for (std::size_t off = 0; off < leaf_size; off += 64) __builtin_prefetch(leaf + off);
+    for (std::size_t off = 0; off < leaf_size / 2; off += 64) __builtin_prefetch(leaf + off);
 }
 
 std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {

@@ -46,10 +46,12 @@ node* node::clone(std::uint64_t epoch) const {
 }
 
 void free_node(node* n) noexcept {
-    if (!n) return;
-    const std::size_t size = n->size_bytes();
-    n->~node();
-    give_node_block(n, size);
+    if (n) free_node(n, n->level());
+}
+
+void free_node(node* n, unsigned level) noexcept {
+    static_assert(std::is_trivially_destructible_v<node>);
+    give_node_block(n, node_bytes(level));
     live_node_count.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -100,6 +100,8 @@ public:
     node* clone(std::uint64_t epoch) const;
     // Frees this node alone, never its children. Null is ignored.
     friend void free_node(node* n) noexcept;
+    // The same without reading the node (it may be cold): its level is given.
+    friend void free_node(node* n, unsigned level) noexcept;
 
     // The epoch of the builder that made the node. A child's epoch is never newer than its
     // parent's: published nodes do not change, so they point only at older or same-epoch

@@ -9,8 +9,8 @@ namespace fugu::detail {
 
 namespace {
 
-void free_all(const std::vector<node*>& nodes) noexcept {
-    for (node* n : nodes) free_node(n);
+void free_all(const std::vector<replaced_node>& nodes) noexcept {
+    for (const replaced_node& r : nodes) free_node(r.n, r.level);
 }
 
 std::atomic<std::uint64_t> last_epoch{0};
@@ -19,22 +19,22 @@ std::uint64_t new_epoch() noexcept { return last_epoch.fetch_add(1, std::memory_
 
 }  // namespace
 
-void node_epochs::hand_on(node* n, epoch_pin* from, std::vector<node*>& to_free) {
+void node_epochs::hand_on(const replaced_node& r, epoch_pin* from, std::vector<replaced_node>& to_free) {
     // The pinned epochs that can reach n are those from its own epoch on; only the newest
     // of them needs to know, since the older ones are unpinned first or hand n on to it.
-    if (from && from->epoch_ >= n->epoch())
-        from->waiting_.push_back(n);
+    if (from && from->epoch_ >= r.epoch)
+        from->waiting_.push_back(r);
     else
-        to_free.push_back(n);
+        to_free.push_back(r);
 }
 
-epoch_pin* node_epochs::publish(std::uint64_t epoch, std::vector<node*>& replaced) {
+epoch_pin* node_epochs::publish(std::uint64_t epoch, std::vector<replaced_node>& replaced) {
     auto* p = new epoch_pin(shared_from_this(), epoch);
-    std::vector<node*> to_free;
+    std::vector<replaced_node> to_free;
     {
         std::lock_guard lock(mutex_);
         assert(!newest_ || newest_->epoch_ < epoch);
-        for (node* n : replaced) hand_on(n, newest_, to_free);
+        for (const replaced_node& r : replaced) hand_on(r, newest_, to_free);
         p->older_ = newest_;
         if (newest_) newest_->newer_ = p;
         newest_ = p;
@@ -45,11 +45,11 @@ epoch_pin* node_epochs::publish(std::uint64_t epoch, std::vector<node*>& replace
     return p;
 }
 
-void node_epochs::retire(std::vector<node*>& replaced) {
-    std::vector<node*> to_free;
+void node_epochs::retire(std::vector<replaced_node>& replaced) {
+    std::vector<replaced_node> to_free;
     {
         std::lock_guard lock(mutex_);
-        for (node* n : replaced) hand_on(n, newest_, to_free);
+        for (const replaced_node& r : replaced) hand_on(r, newest_, to_free);
     }
     replaced.clear();
     free_all(to_free);
@@ -71,13 +71,13 @@ void unpin(epoch_pin* p) noexcept {
     // acq_rel: whoever frees the nodes must see every reader of this epoch done with them.
     if (p->pins_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     node_epochs& owner = *p->owner_;
-    std::vector<node*> to_free;
+    std::vector<replaced_node> to_free;
     {
         std::lock_guard lock(owner.mutex_);
         // Every node waiting here is reachable from this epoch and from older ones down to
         // its own; the next older pinned epoch takes those it reaches.
         to_free.reserve(p->waiting_.size());
-        for (node* n : p->waiting_) node_epochs::hand_on(n, p->older_, to_free);
+        for (const replaced_node& r : p->waiting_) node_epochs::hand_on(r, p->older_, to_free);
         if (p->older_) p->older_->newer_ = p->newer_;
         if (p->newer_)
             p->newer_->older_ = p->older_;

@@ -29,6 +29,14 @@ namespace fugu::detail {
 
 class node_epochs;
 
+// A node that has left the builder's tree, with what deciding its fate and freeing it
+// need: by then the node itself is cold, and reading it would be a cache miss per node.
+struct replaced_node {
+    node* n;
+    std::uint64_t epoch;
+    unsigned level;
+};
+
 // One published epoch, while index_views of it live. Made by node_epochs::publish() with
 // one pin; pin() and unpin() may be called from any thread.
 class epoch_pin {
@@ -52,7 +60,7 @@ private:
     const std::uint64_t epoch_;
     // Under owner_->mutex_: the replaced nodes this is the newest pinned epoch to reach,
     // and the neighbouring pinned epochs.
-    std::vector<node*> waiting_;
+    std::vector<replaced_node> waiting_;
     epoch_pin* older_ = nullptr;
     epoch_pin* newer_ = nullptr;
 };
@@ -69,9 +77,9 @@ public:
     // Builder side. Ends `epoch`: each node in `replaced` (all of epochs before it, none
     // still in the builder's tree) waits on a pinned epoch or is freed; returns the new
     // epoch's pin. `replaced` is left empty.
-    epoch_pin* publish(std::uint64_t epoch, std::vector<node*>& replaced);
+    epoch_pin* publish(std::uint64_t epoch, std::vector<replaced_node>& replaced);
     // The same without publishing: the builder is letting go of these nodes for good.
-    void retire(std::vector<node*>& replaced);
+    void retire(std::vector<replaced_node>& replaced);
 
     // Nodes waiting on pinned epochs; tests and statistics.
     std::size_t waiting_nodes() const;
@@ -80,7 +88,7 @@ private:
     friend void unpin(epoch_pin* p) noexcept;
     // Moves `n` onto the newest pinned epoch at or before `from` that reaches it, or into
     // `to_free`. REQUIRES: mutex_ held.
-    static void hand_on(node* n, epoch_pin* from, std::vector<node*>& to_free);
+    static void hand_on(const replaced_node& r, epoch_pin* from, std::vector<replaced_node>& to_free);
 
     mutable std::mutex mutex_;
     epoch_pin* newest_ = nullptr;  // the pinned epochs, newest first through older_
@@ -106,7 +114,7 @@ public:
         if (owned(*n))
             free_node(n);
         else
-            replaced_.push_back(n);
+            replaced_.push_back(replaced_node{n, n->epoch(), n->level()});
     }
     // n was made by make() and never joined the tree.
     void discard(node* n) noexcept { free_node(n); }
@@ -126,7 +134,7 @@ private:
     // Unique in the process, not only in this lineage, so that a node of another builder's
     // tree is never taken for one of ours.
     std::uint64_t epoch_;
-    std::vector<node*> replaced_;
+    std::vector<replaced_node> replaced_;
 };
 
 }  // namespace fugu::detail
