@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Blocks for index nodes. Every batch copies the nodes it touches and frees the ones the
-// previous version no longer needs, all of them leaf- or inner-sized: a free list per
-// size serves those from recently freed blocks instead of glibc, whose arena path
-// (blocks this size are above its per-thread cache) showed up at 15-20% of write CPU.
-// Each thread keeps its own lists, so taking and giving need no lock or atomic: nodes
-// are freed by whichever thread drops the last reference to a version, which may not be
-// the builder's, and a block given on one thread is simply reused by the next node made
-// there. Each list holds a bounded number of blocks; beyond that they go back to the
-// heap, as do all of a thread's blocks when it exits.
+// previous version no longer needs, all of them leaf- or inner-sized: a stack of free
+// blocks per size serves those from recently freed blocks instead of glibc, whose arena
+// path (blocks this size are above its per-thread cache) showed up at 15-20% of write
+// CPU. Each thread keeps its own stacks, so taking and giving need no lock or atomic:
+// nodes are freed by whichever thread unpins the last epoch that reaches them, which may
+// not be the builder's, and a block given on one thread is simply reused by the next
+// node made there. Each stack holds a bounded number of blocks; beyond that they go to a
+// shared depot (also bounded) and then back to the heap, as do all of a thread's blocks
+// when it exits.
 #pragma once
 
 #include <cstddef>

@@ -2,7 +2,7 @@
 // One thread builds and publishes index versions while three others take the latest one,
 // check it is a whole version (every batch either fully in or fully out), and release
 // their views in any order. Built with -fsanitize=thread this is the check of the
-// refcount memory ordering.
+// memory ordering of epoch pins and the frees they lead to.
 #include "index_model.hpp"
 
 #include <catch2/catch.hpp>

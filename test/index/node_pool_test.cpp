@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The node block pool: a freed block serves the next node made on the same thread, each
-// thread's lists stay bounded, nodes freed on a thread other than the builder's end up in
-// that thread's lists (and are freed when it exits; LeakSanitizer would see it), and what
-// a thread's lists have no room for goes to a shared depot other threads refill from.
+// thread's stacks stay bounded, nodes freed on a thread other than the builder's end up
+// in that thread's stacks (and are freed when it exits; LeakSanitizer would see it), and
+// what a thread's stacks have no room for goes to a shared depot other threads refill
+// from.
 #include "index/index.hpp"
 #include "index/node.hpp"
 #include "index/node_pool.hpp"
@@ -51,7 +52,7 @@ TEST_CASE("blocks a thread has no room for serve nodes made on another thread", 
     std::thread([] {
         std::vector<node*> nodes;
         for (int i = 0; i < 3000; ++i) nodes.push_back(node::make(0, 1));
-        for (node* n : nodes) free_node(n);  // 1024 stay here, the rest go to the depot
+        for (node* n : nodes) free_node(n);  // up to 1024 stay here, the rest go to the depot
     }).join();
     std::size_t empty = 1, refilled = 0;
     std::thread([&] {
@@ -91,7 +92,7 @@ TEST_CASE("nodes released on another thread go to that thread's pool", "[index]"
     std::size_t pooled = 0, found = 0;
     std::thread([&, view = std::move(v)]() mutable {
         found = view.contains("key19999") ? 1 : 0;
-        view = {};  // the last reference: the whole tree is freed here
+        view = {};  // the last pin of the last epoch: the whole tree is freed here
         pooled = pooled_node_blocks();
     }).join();
     CHECK(found == 1);
