@@ -344,7 +344,7 @@ asio::awaitable<result<recovery_result>> recoverer::run() {
         index_.segments[static_cast<std::uint32_t>(id)] = info;
     }
 
-    index_.index = std::move(builder_);
+    index_.builder = std::move(builder_);
     index_.sequence = max_sequence_;
     shared_.next_slab_id.store(next_id);
     out.index = std::move(index_);

@@ -32,6 +32,16 @@ constexpr std::size_t merge_slice = 4096;
 // How many keys ahead of the one being applied the index prefetches leaves.
 constexpr std::size_t prefetch_distance = 4;
 
+// Before applying change i of [first, end), whose keys key_at gives: prefetches the leaf
+// of change i + prefetch_distance, and on the first change those before it too.
+template <class KeyAt>
+void prefetch_ahead(const index_builder& b, std::size_t i, std::size_t first, std::size_t end,
+                    KeyAt key_at) {
+    if (i == first)
+        for (std::size_t k = first; k < std::min(end, first + prefetch_distance); ++k) b.prefetch(key_at(k));
+    if (i + prefetch_distance < end) b.prefetch(key_at(i + prefetch_distance));
+}
+
 }  // namespace
 
 index_actor::index_actor(asio::any_io_executor ex,
@@ -40,7 +50,7 @@ index_actor::index_actor(asio::any_io_executor ex,
                          inbox_channel<snapshot_message>& snapshots)
     : strand_(asio::make_strand(ex)),
       shared_(std::move(shared)),
-      builder_(std::move(start.index)),
+      builder_(std::move(start.builder)),
       current_(builder_.publish()),
       segments_(std::move(start.segments)),
       table_(build_table(segments_)),
@@ -88,11 +98,11 @@ void index_actor::apply(apply_request& req, std::vector<save_ptr>& done) {
     keys_.clear();
     for (const auto& save : req.saves)
         for (const auto& e : save->changes.entries()) keys_.push_back(e.key());
-    for (std::size_t k = 0; k < prefetch_distance && k < keys_.size(); ++k) builder_.prefetch(keys_[k]);
+    auto key_at = [&](std::size_t k) { return keys_[k]; };
     std::size_t at = 0;
     for (auto& save : req.saves) {
         for (const auto& e : save->changes.entries()) {
-            if (++at + prefetch_distance <= keys_.size()) builder_.prefetch(keys_[at + prefetch_distance - 1]);
+            prefetch_ahead(builder_, at++, 0, keys_.size(), key_at);
             if (e.is_remove()) {
                 if (auto old = builder_.remove(e.key())) unaccount(e.key(), *old);
                 saved += e.key().size();
@@ -137,11 +147,9 @@ void index_actor::apply_merge_slice() {
         const auto& m = res.moves[i];
         return std::string_view(res.keys.data() + m.key_offset, m.key_length);
     };
-    for (std::size_t i = merged_moves_; i < merged_moves_ + prefetch_distance && i < end; ++i)
-        builder_.prefetch(key_of(i));
-    for (; merged_moves_ < end; ++merged_moves_) {
+    for (const std::size_t first = merged_moves_; merged_moves_ < end; ++merged_moves_) {
         const auto& m = res.moves[merged_moves_];
-        if (merged_moves_ + prefetch_distance < end) builder_.prefetch(key_of(merged_moves_ + prefetch_distance));
+        prefetch_ahead(builder_, merged_moves_, first, end, key_of);
         const std::string_view key = key_of(merged_moves_);
         // Only where the entry did not change since compaction read it; otherwise the
         // copy is already stale.

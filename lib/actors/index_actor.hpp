@@ -24,7 +24,7 @@ namespace fugu::detail {
 
 // Where the index starts after recovery.
 struct index_state {
-    index_builder index;  // the index actor continues with recovery's builder
+    index_builder builder;  // the index actor continues with recovery's builder
     std::map<std::uint32_t, segment_info> segments;
     std::uint64_t sequence = 0;  // the newest sequence the index reflects
 };

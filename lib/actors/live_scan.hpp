@@ -26,8 +26,8 @@ public:
     // `sources` are the slab ids of the merge; `index` must outlive the scan.
     live_scan(const index_view& index, std::span<const std::uint32_t> sources);
 
-    // Walks about `n` more index entries (whole leaves). True once the whole index is walked; then each
-    // source's live entries are sorted by offset.
+    // Walks about `n` more index entries (whole leaves). True once the whole index is
+    // walked; then each source's live entries are sorted by offset.
     bool step(std::size_t n);
 
     // Live entries found: the ranks run from 0 to count() - 1 in key order.

@@ -25,9 +25,9 @@ index_builder::index_builder(const index_view& base) : size_(base.size_) {
 }
 
 node* index_builder::copy_tree(const node& n, std::vector<node*>& made) {
-    made.reserve(made.size() + 1);
-    node* c = nodes_.copy(n);
-    made.push_back(c);
+    // The slot first, so that every node made is on the list even if the push would throw.
+    made.push_back(nullptr);
+    node* c = made.back() = nodes_.copy(n);
     if (!c->is_leaf())
         for (std::size_t i = 0; i < c->count(); ++i) c->set_child(i, copy_tree(*n.child(i), made));
     return c;
@@ -66,10 +66,9 @@ void index_builder::prefetch(std::string_view key) const noexcept {
     // Inner nodes are few and stay cached; the leaf is the miss. Its header is not read
     // here (that would wait for it): the level above says it is a leaf.
     while (n->level() > 1) n = n->child(n->route(key));
-    const char* leaf = reinterpret_cast<const char*>(n->child(n->route(key)));
-    // All of it: a search reads slots at the front and keys at the back, and a copy
-    // reads every byte.
-    for (std::size_t off = 0; off < leaf_size / 2; off += 64) __builtin_prefetch(leaf + off);
+    // The front half: header and slots, which a search reads first; a copy reads on in
+    // order, which the hardware prefetcher follows.
+    prefetch_lines(n->child(n->route(key)), leaf_size / 2);
 }
 
 std::optional<value_ref> index_builder::put(std::string_view key, value_ref v) {

@@ -91,18 +91,13 @@ void index_view::iterator::settle() {
     }
 }
 
-}  // namespace fugu::detail
-
-namespace fugu::detail {
-
 void index_view::iterator::prefetch_next_leaf() const noexcept {
     // The parent's next child, when it has one: leaves are visited in key order but lie
     // anywhere in memory. The slots are what a scan reads, and they are at the front.
     if (path_.size() < 2) return;
     const frame& parent = path_[path_.size() - 2];
-    if (parent.i + 1 >= parent.n->count()) return;
-    const char* next = reinterpret_cast<const char*>(parent.n->child(parent.i + 1));
-    for (std::size_t off = 0; off < leaf_size / 2; off += 64) __builtin_prefetch(next + off);
+    if (parent.i + 1 < parent.n->count()) prefetch_lines(parent.n->child(parent.i + 1), leaf_size / 2);
 }
 
 }  // namespace fugu::detail
+

@@ -92,6 +92,14 @@ node* payload_child(const slot_payload& p) noexcept;
 // releasing the last version of a tree frees all of it.
 std::size_t live_nodes() noexcept;
 
+// Starts loading the first `bytes` of a node (or of a block about to become one) into the
+// cache without waiting; `for_writing` when it is about to be written.
+template <bool for_writing = false>
+inline void prefetch_lines(const void* p, std::size_t bytes) noexcept {
+    const char* c = static_cast<const char*>(p);
+    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off, for_writing ? 1 : 0);
+}
+
 class node {
 public:
     // A new empty node of `epoch`. `level` is 0 for leaves, else the height above them.

@@ -55,13 +55,6 @@ void node_epochs::retire(std::vector<replaced_node>& replaced) {
     free_all(to_free);
 }
 
-std::size_t node_epochs::waiting_nodes() const {
-    std::lock_guard lock(mutex_);
-    std::size_t n = 0;
-    for (const epoch_pin* p = newest_; p; p = p->older_) n += p->waiting_.size();
-    return n;
-}
-
 node_epochs::~node_epochs() {
     // Every pin holds its owner, so none is left; and with them went every waiting node.
     assert(!newest_);

@@ -44,8 +44,6 @@ public:
     epoch_pin(const epoch_pin&) = delete;
     epoch_pin& operator=(const epoch_pin&) = delete;
 
-    std::uint64_t epoch() const noexcept { return epoch_; }
-
     friend void pin(epoch_pin* p) noexcept { p->pins_.fetch_add(1, std::memory_order_relaxed); }
     // The last unpin hands this epoch's waiting nodes on (or frees them) and deletes the pin.
     friend void unpin(epoch_pin* p) noexcept;
@@ -81,16 +79,13 @@ public:
     // The same without publishing: the builder is letting go of these nodes for good.
     void retire(std::vector<replaced_node>& replaced);
 
-    // Nodes waiting on pinned epochs; tests and statistics.
-    std::size_t waiting_nodes() const;
-
 private:
     friend void unpin(epoch_pin* p) noexcept;
     // Moves `n` onto the newest pinned epoch at or before `from` that reaches it, or into
     // `to_free`. REQUIRES: mutex_ held.
     static void hand_on(const replaced_node& r, epoch_pin* from, std::vector<replaced_node>& to_free);
 
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     epoch_pin* newest_ = nullptr;  // the pinned epochs, newest first through older_
 };
 
@@ -124,7 +119,6 @@ public:
     // Lets go of a whole tree (the builder's, when it ends) and everything replaced.
     void drop_tree(node* root);
 
-    std::uint64_t epoch() const noexcept { return epoch_; }
     std::size_t bytes = 0;  // of the nodes in the tree
 
 private:

@@ -135,10 +135,7 @@ void* take_node_block(std::size_t size) {
             unpoison(b, size);
             // The block the next take returns is cold, and a copy into it would wait for
             // each line it writes: start loading it now, for writing.
-            if (mine.size() > 0) {
-                const char* next = static_cast<const char*>(mine.blocks.back());
-                for (std::size_t off = 0; off < size / 2; off += 64) __builtin_prefetch(next + off, 1);
-            }
+            if (mine.size() > 0) prefetch_lines<true>(mine.blocks.back(), size / 2);
             return b;
         }
     }
